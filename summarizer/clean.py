@@ -1,0 +1,287 @@
+"""Remove what a scraper leaves around an article's body, keeping every body paragraph.
+
+Plain scraped text has lost its HTML, so this works on lines: a body region is found from
+long, sentence-like paragraphs; outside it everything is boilerplate but the headline;
+inside it, short lines are kept (subheadings, one-line paragraphs) unless they carry a
+boilerplate cue (photo credits, share/comment widgets, tags, copyright, sign-offs), look
+like a label (one or two words, another script), or form a run of link-like lines.
+Stopword density uses jusText's per-language stoplists. A publication date stated in the
+metadata lines is kept.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import regex
+
+logger = logging.getLogger("summarizer")
+
+BODY_CHARS = 80
+STRONG_BODY_CHARS = 150
+TERMINAL = tuple(".!?؟۔…。")
+CLOSERS = "\"'»”“’)]」›״׳ "
+
+
+def _cue(*words: str) -> regex.Pattern[str]:
+    return regex.compile("|".join(words), regex.IGNORECASE | regex.V0)
+
+
+# Lines that are boilerplate wherever they stand (short lines only, see _is_cue).
+CUES = {
+    "credit": _cue(
+        r"(^|[|(•·]\s*)(צילום|קרדיט|photo|photos|foto|fotos|bild|credit|image|picture|"
+        r"عدسة|تصوير|الصورة|صورة|عکس|منبع\s+عکس|عکاس)\s*[:：]"
+    ),
+    "comments": _cue(
+        r"^(comments?|kommentare?|תגובות|التعليقات|تعليقات|نظرات|دیدگاه‌ها|دیدگاه)\s*(\(\d+\))?$",
+        r"^(add|leave|post|write) (a )?comment",
+        r"^kommentar (schreiben|verfassen)",
+        r"^(הוסף|הוסיפו|כתבו) תגובה",
+        r"^(أضف|اكتب) تعليق",
+        r"^ارسال (نظر|دیدگاه)",
+    ),
+    "share": _cue(
+        r"^(share|teilen|שתפו|שתף|شارك|مشاركة|اشتراک\u200c?گذاری|اشتراک)\b",
+        r"^((facebook|twitter|x|whatsapp|telegram|linkedin|e-?mail|print|drucken|pinterest"
+        r"|reddit)\W*){2,}$",
+    ),
+    "tags": _cue(
+        r"^(tags?|schlagw(ö|oe)rter|schlagworte|themen|תגיות|الوسوم|وسوم|كلمات مفتاحية|"
+        r"برچسب\u200c?ها|برچسب|کلیدواژه\u200c?ها|کلیدواژه)\s*[:：]",
+    ),
+    # Tags glued together by the scraper: "WienWasserKlimaUmwelt".
+    "glued": regex.compile(r"^\p{Lu}\p{Ll}+(\p{Lu}\p{Ll}+){2,}$"),
+    "copyright": _cue(
+        r"©|\(c\)\s*\d{4}|all rights reserved|alle rechte vorbehalten|כל הזכויות שמורות|"
+        r"جميع الحقوق محفوظة|(کلیه|تمامی) حقوق"
+    ),
+    "signoff": _cue(r"^(پایان پیام|انتهای پیام)\W*$", r"^(ende|end of (story|message))\W*$"),
+    "ad": _cue(
+        r"^(advertisement|anzeige|werbung|sponsored|פרסומת|إعلان|تبلیغات)$",
+        r"subscribe|newsletter|abonnieren|הירשמו|اشترك|عضویت در خبرنامه",
+    ),
+    "meta": _cue(
+        r"^(published|updated|posted|last updated|veröffentlicht|aktualisiert|stand|פורסם|"
+        r"עודכן|نشر|تحديث|آخر تحديث|تاریخ انتشار|انتشار|به\u200c?روزرسانی|ekleme|güncelleme)\b",
+        r"^(by|von|מאת|بقلم|نویسنده)\s+\S+",
+    ),
+}
+# A header after which a block of related links follows; the block ends at strong body text.
+RELATED = _cue(
+    r"^(related( articles| stories| news| content)?|read (more|also)|more (from|on|articles|"
+    r"stories|news)|see also|you may also like|lesen sie auch|mehr zum thema|auch interessant|"
+    r"weitere artikel|das könnte sie auch interessieren|עוד כתבות|עוד בנושא|כתבות נוספות|"
+    r"קראו גם|עוד ב|اقرأ أيض[اًا]+|اقرأ ايضا|مواضيع ذات صلة|أخبار ذات صلة|مقالات ذات صلة|"
+    r"مطالب مرتبط|اخبار مرتبط|بیشتر بخوانید|بخوانید)\b"
+)
+DATE_HINT = regex.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\b(19|20)\d\d\b|[۰-۹٠-٩]{4}")
+SCRIPTS = ("Latin", "Arabic", "Hebrew", "Cyrillic", "Greek", "Han", "Devanagari", "Thai")
+SCRIPT_RES = {name: regex.compile(rf"\p{{Script={name}}}") for name in SCRIPTS}
+
+
+@dataclass
+class Cleaned:
+    """The article after cleaning: headline, body paragraphs, date, and what was removed."""
+
+    title: str | None
+    paragraphs: list[str]
+    published: str | None = None
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+def split_units(text: str) -> list[str]:
+    """Paragraph-like units: blank-line blocks, split into lines unless they are hard-wrapped."""
+    units: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
+        if not lines:
+            continue
+        wrapped = (
+            len(lines) > 1
+            and all(
+                len(ln) >= 60 and not _terminal(ln) and _cue_name(ln) is None for ln in lines[:-1]
+            )
+            and (
+                lines[1][:1].islower()
+                or (len(lines) >= 3 and max(map(len, lines[:-1])) - min(map(len, lines[:-1])) <= 20)
+            )
+        )
+        units.extend([" ".join(lines)] if wrapped else lines)
+    return units
+
+
+def clean(text: str, lang: str | None = None, title: str | None = None) -> Cleaned:
+    """Split ``text`` into headline, body paragraphs and removed boilerplate."""
+    units = [_normalize_spaces(u) for u in split_units(text)]
+    units = [u for u in units if u]
+    if not units:
+        return Cleaned(title=title, paragraphs=[])
+    stops = _stoplist(lang)
+    script = _dominant_script(text)
+    n = len(units)
+    cue = [_cue_name(u) for u in units]
+    body = [cue[i] is None and _is_body(u, stops) for i, u in enumerate(units)]
+
+    keep = [False] * n
+    bodies = [i for i in range(n) if body[i]]
+    if not bodies:  # no paragraph looks like prose: keep everything that is not a cue
+        bodies = [i for i in range(n) if cue[i] is None]
+    first, last = (bodies[0], bodies[-1]) if bodies else (0, -1)
+    related = False
+    for i in range(first, last + 1):
+        u = units[i]
+        if RELATED.search(u) and len(u) < 60:
+            related = True
+            continue
+        if related and not (len(u) >= STRONG_BODY_CHARS and _terminal(u)):
+            continue
+        related = False
+        if cue[i] is not None:
+            continue
+        if body[i]:
+            keep[i] = True
+        else:
+            keep[i] = not _label_like(u, stops, script)
+    # Runs of three or more short non-body lines are link lists, not prose.
+    i = first
+    while i <= last:
+        j = i
+        while j <= last and not body[j] and cue[j] is None:
+            j += 1
+        if j - i >= 3:
+            for k in range(i, j):
+                keep[k] = False
+        i = j + 1
+
+    # The headline: front matter, else the first line if it reads like one.
+    head = next((i for i in range(n) if cue[i] is None and not RELATED.search(units[i])), None)
+    if title is None and head is not None and _headline_like(units[head]):
+        title = units[head]
+        keep[head] = False
+
+    paragraphs: list[str] = []
+    seen: set[str] = set()
+    removed: list[str] = []
+    for i, u in enumerate(units):
+        key = u.casefold()
+        if keep[i] and key not in seen and key != (title or "").casefold():
+            paragraphs.append(u)
+            seen.add(key)
+        elif i != head or title != u:
+            removed.append(u)
+    published = find_date([u for u in removed if len(u) <= 120], lang)
+    if removed:
+        logger.debug("removed %d boilerplate line(s)", len(removed))
+    return Cleaned(title=title, paragraphs=paragraphs, published=published, removed=removed)
+
+
+def find_date(lines: list[str], lang: str | None) -> str | None:
+    """The first full date (day, month, year) stated in ``lines``, as YYYY-MM-DD."""
+    candidates = [ln for ln in lines if DATE_HINT.search(ln)]
+    if not candidates:
+        return None
+    from dateparser.search import search_dates  # slow import, only when a date is likely
+
+    languages = [c for c in dict.fromkeys([lang or "en", "en"]) if c]
+    settings = {"REQUIRE_PARTS": ["day", "month", "year"], "DATE_ORDER": "DMY"}
+    for line in candidates:
+        try:
+            found = search_dates(line, languages=languages, settings=settings)
+        except Exception:  # dateparser rejects some language codes; try without
+            found = search_dates(line, settings=settings)
+        for _, when in found or []:
+            if 1990 <= when.year <= date.today().year + 1:
+                return when.date().isoformat()
+    return None
+
+
+def _cue_name(unit: str) -> str | None:
+    if len(unit) > 200:
+        return None
+    for name, pattern in CUES.items():
+        if pattern.search(unit):
+            return name
+    return None
+
+
+def _is_body(unit: str, stops: frozenset[str] | None) -> bool:
+    """Prose: long, or a full sentence of reasonable length with some function words."""
+    if len(unit) >= BODY_CHARS:
+        return stops is None or _stop_density(unit, stops) > 0.05 or len(unit) >= 200
+    return len(unit) >= 40 and _terminal(unit) and (stops is None or _stop_density(unit, stops) > 0)
+
+
+def _label_like(unit: str, stops: frozenset[str] | None, script: str | None) -> bool:
+    """A short line that is a name, agency or widget label rather than part of the text."""
+    words = unit.split()
+    if len(words) <= 2 and not _terminal(unit):
+        return True
+    if script and _script_share(unit, script) < 0.5:
+        return True
+    return (
+        bool(stops)
+        and _stop_density(unit, stops) == 0
+        and not _terminal(unit)
+        and (len(words) <= 3)
+    )
+
+
+def _headline_like(unit: str) -> bool:
+    return len(unit) <= 200 and (
+        not _terminal(unit) or unit.rstrip(CLOSERS).endswith(("?", "؟", "!"))
+    )
+
+
+def _terminal(unit: str) -> bool:
+    return unit.rstrip(CLOSERS).endswith(TERMINAL)
+
+
+def _stop_density(unit: str, stops: frozenset[str]) -> float:
+    words = [w.casefold() for w in regex.findall(r"\w+", unit)]
+    return sum(w in stops for w in words) / len(words) if words else 0.0
+
+
+def _dominant_script(text: str) -> str | None:
+    counts = {name: len(rx.findall(text[:20000])) for name, rx in SCRIPT_RES.items()}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else None
+
+
+def _script_share(unit: str, script: str) -> float:
+    letters = regex.findall(r"\p{L}", unit)
+    if not letters:
+        return 0.0
+    return len(SCRIPT_RES[script].findall(unit)) / len(letters)
+
+
+def _normalize_spaces(unit: str) -> str:
+    return regex.sub(r"[ \t\u00a0]+", " ", unit).strip()
+
+
+@functools.lru_cache(maxsize=32)
+def _stoplist(lang: str | None) -> frozenset[str] | None:
+    """jusText's stoplist for an ISO 639-1 code, or None where it has none."""
+    if not lang:
+        return None
+    import justext
+    from lingua import IsoCode639_1, Language
+
+    try:
+        name = Language.from_iso_code_639_1(getattr(IsoCode639_1, lang.upper())).name.title()
+    except (AttributeError, ValueError):
+        return None
+    aliases = {"Bokmal": "Norwegian_Bokmal", "Nynorsk": "Norwegian_Nynorsk"}
+    name = aliases.get(name, name)
+    try:
+        return frozenset(w.casefold() for w in justext.get_stoplist(name))
+    except ValueError:
+        return None

@@ -1,0 +1,238 @@
+"""The `summarize` command: a thin layer over `Summarizer`, with no logic of its own.
+
+    summarize FILE|FOLDER|- ...          translate, brief and digest (Markdown or JSON)
+    summarize translate FILE ...         English translation only
+    summarize models list | pull [NAME]  what models.yaml routes where; fetch models
+
+Exit status: 0 all processed, 1 something failed (see `failed`), 2 bad usage or config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+from .config import ENV_VAR, ConfigError, load_config
+from .models import one_line
+
+logger = logging.getLogger("summarizer")
+COMMANDS = ("run", "translate", "models")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help", "--version"):
+        argv = ["run", *argv]
+    args = _parser().parse_args(argv)
+    _setup_logging(args.verbose, getattr(args, "quiet", False))
+    try:
+        return args.handler(args)
+    except ConfigError as exc:
+        print(f"summarize: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("summarize: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: no traceback reaches a user
+        logger.debug("unexpected failure", exc_info=True)
+        print(f"summarize: error: {exc} (run with --verbose for details)", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="summarize",
+        description="Translate foreign-language news articles into English, brief each one, "
+        "and merge them into one cited digest.",
+        epilog="A file named like a command can be given as `summarize run FILE`.",
+    )
+    parser.add_argument("--version", action="version", version=f"summarize {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        help=f"models.yaml to use (default: ${ENV_VAR}, else the packaged one)",
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+
+    work = argparse.ArgumentParser(add_help=False, parents=[common])
+    work.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="article files (.txt/.md), folders of them, or - for stdin",
+    )
+    work.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    work.add_argument(
+        "-f",
+        "--format",
+        choices=("md", "json"),
+        help="output format (default: from -o's suffix, else md)",
+    )
+    work.add_argument(
+        "--lang",
+        metavar="CODE",
+        help="source language of every input (ISO 639-1, e.g. ar), skips detection",
+    )
+    work.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="where models run (default: auto = GPU when present)",
+    )
+    work.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+    run = sub.add_parser("run", parents=[work], help="translate, brief and digest (default)")
+    run.add_argument("--brief-words", type=_words, metavar="N", help="length of each brief")
+    run.add_argument("--digest-words", type=_words, metavar="N", help="length of the digest")
+    run.set_defaults(handler=_run, translate_only=False)
+
+    tr = sub.add_parser("translate", parents=[work], help="English translation only")
+    tr.set_defaults(handler=_run, translate_only=True, brief_words=None, digest_words=None)
+
+    models = sub.add_parser("models", help="inspect or fetch the models in models.yaml")
+    msub = models.add_subparsers(dest="models_command", required=True)
+    mlist = msub.add_parser("list", parents=[common], help="routes, stages, and what is cached")
+    mlist.set_defaults(handler=_models_list)
+    mpull = msub.add_parser("pull", parents=[common], help="download models (needs the hub)")
+    mpull.add_argument("names", nargs="*", metavar="NAME", help="models to fetch (default: all)")
+    mpull.set_defaults(handler=_models_pull)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .ingest import expand_inputs
+    from .pipeline import Failure, Options, Summarizer
+    from .render import render
+    from .utils import atomic_write
+
+    fmt = args.format or ("json" if (args.output or "").endswith(".json") else "md")
+    sources, problems = expand_inputs(args.inputs)
+    summarizer = Summarizer(args.config, device=args.device)
+    options = Options(
+        brief_words=args.brief_words,
+        digest_words=args.digest_words,
+        lang=args.lang,
+        translate_only=args.translate_only,
+        show_progress=not args.quiet,
+    )
+    result = summarizer.run(sources, options)
+    result.failed[:0] = [Failure(src, f"{src}: {why}") for src, why in problems]
+    text = render(result, fmt)
+    if args.output:
+        try:
+            atomic_write(args.output, text)
+        except OSError as exc:
+            print(
+                f"summarize: error: cannot write {args.output} ({exc.strerror}); "
+                "the previous file, if any, is unchanged",
+                file=sys.stderr,
+            )
+            return 1
+    else:
+        sys.stdout.write(text)
+    for failure in result.failed:
+        print(f"summarize: failed: {failure.error}", file=sys.stderr)
+    done = len(result.articles)
+    logger.info("%d article(s) processed, %d failed", done, len(result.failed))
+    return 1 if result.failed else 0
+
+
+def _models_list(args: argparse.Namespace) -> int:
+    from .models import is_cached
+
+    config = load_config(args.config)
+    uses: dict[str, list[str]] = {name: [] for name in config.models}
+    for lang, name in sorted(config.routes.items()):
+        uses[name].append(f"translate {lang}")
+    for stage, spec in config.stages.items():
+        uses[spec.model].append(stage)
+    rows = [("NAME", "TASK", "FAMILY", "CACHED", "USED FOR", "ID")]
+    for name, spec in config.models.items():
+        rows.append(
+            (
+                name,
+                spec.task,
+                spec.family,
+                "yes" if is_cached(spec) else "no",
+                ", ".join(uses[name]) or "-",
+                spec.source,
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    print(f"config: {config.path}")
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1])
+    return 0
+
+
+def _models_pull(args: argparse.Namespace) -> int:
+    from huggingface_hub import snapshot_download
+
+    config = load_config(args.config)
+    unknown = [n for n in args.names if n not in config.models]
+    if unknown:
+        raise ConfigError(
+            f"unknown model(s) {', '.join(unknown)} (models: {', '.join(config.models)})"
+        )
+    status = 0
+    for name in args.names or list(config.models):
+        spec = config.models[name]
+        if spec.local_path is not None:
+            print(f"{name}: local folder {spec.local_path}, nothing to fetch")
+            continue
+        patterns = ["*.json", "*.safetensors", "*.model", "*.spm", "*.txt", "*.tiktoken"]
+        if spec.allow_pickle:
+            patterns.append("*.bin")
+        try:
+            path = snapshot_download(spec.id, revision=spec.revision, allow_patterns=patterns)
+        except Exception as exc:
+            print(
+                f"summarize: error: {name} ({spec.id}): cannot download ({one_line(exc)}); "
+                "check the network or the id",
+                file=sys.stderr,
+            )
+            status = 1
+            continue
+        if not any(Path(path).glob("*.safetensors")):
+            print(
+                f"summarize: error: {name} ({spec.id}) has no safetensors weights; pick a "
+                "revision that has them or set allow_pickle: true",
+                file=sys.stderr,
+            )
+            status = 1
+            continue
+        print(f"{name}: {spec.id} -> {path}")
+    return status
+
+
+def _words(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if not 5 <= n <= 2000:
+        raise argparse.ArgumentTypeError("must be from 5 to 2000 words")
+    return n
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("summarize: %(message)s"))
+    root = logging.getLogger("summarizer")
+    root.handlers = [handler]
+    root.setLevel(level)
+    root.propagate = False
+    if not verbose:  # the libraries' own chatter is not for users
+        for noisy in ("transformers", "huggingface_hub", "sentencex"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

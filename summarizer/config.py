@@ -1,0 +1,289 @@
+"""The model registry (models.yaml): load, validate, and route languages to models.
+
+The default file ships inside the package; a user's file (``--config`` or the
+``SUMMARIZER_CONFIG`` environment variable) replaces it. Everything is checked before any
+model loads, and every error names the valid choices.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+Task = Literal["translation", "summarization"]
+Family = Literal["marian", "nllb", "m2m100", "bart", "pegasus", "t5", "seq2seq"]
+
+TASKS: tuple[str, ...] = ("translation", "summarization")
+TRANSLATION_FAMILIES: tuple[str, ...] = ("marian", "nllb", "m2m100")
+SUMMARY_FAMILIES: tuple[str, ...] = ("bart", "pegasus", "t5", "seq2seq")
+FAMILIES: tuple[str, ...] = TRANSLATION_FAMILIES + SUMMARY_FAMILIES
+STAGES: tuple[str, ...] = ("brief", "digest")
+ENV_VAR = "SUMMARIZER_CONFIG"
+DEFAULT_CONFIG = Path(__file__).with_name("models.yaml")
+
+# Generation settings a user may set; values must be plain numbers or booleans.
+GENERATION_KEYS = {
+    "num_beams": int,
+    "max_new_tokens": int,
+    "min_new_tokens": int,
+    "length_penalty": float,
+    "no_repeat_ngram_size": int,
+    "repetition_penalty": float,
+    "early_stopping": bool,
+}
+MODEL_KEYS = {
+    "id",
+    "task",
+    "family",
+    "revision",
+    "max_input_tokens",
+    "batch_size",
+    "prefix",
+    "allow_pickle",
+    "generation",
+}
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+LANG_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+class ConfigError(ValueError):
+    """models.yaml is unreadable or inconsistent; the message says where and how to fix it."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model entry of models.yaml."""
+
+    name: str
+    id: str
+    task: Task
+    family: Family
+    local_path: Path | None = None
+    revision: str | None = None
+    max_input_tokens: int | None = None
+    batch_size: int = 16
+    prefix: str = ""
+    allow_pickle: bool = False
+    generation: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        """Where the weights come from: the local folder or the hub id."""
+        return str(self.local_path) if self.local_path else self.id
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """A summarization stage (brief or digest): its model and default length in words."""
+
+    model: str
+    words: int
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated registry."""
+
+    path: Path
+    models: dict[str, ModelSpec]
+    target: str
+    routes: dict[str, str]
+    stages: dict[str, StageSpec]
+
+    def route(self, lang: str) -> ModelSpec | None:
+        """The translation model for ``lang``, the catch-all ``*`` otherwise; None if English."""
+        if lang == self.target:
+            return None
+        name = self.routes.get(lang, self.routes.get("*"))
+        if name is None:
+            known = ", ".join(sorted(self.routes))
+            raise ConfigError(
+                f"{self.path}: no translation route for language '{lang}' "
+                f"(routes: {known}); add '{lang}: MODEL' or a '\"*\": MODEL' catch-all"
+            )
+        return self.models[name]
+
+    def route_name(self, lang: str) -> str:
+        """The routes key that serves ``lang`` (the language itself or ``*``)."""
+        return lang if lang in self.routes else "*"
+
+    def stage(self, stage: str) -> ModelSpec:
+        return self.models[self.stages[stage].model]
+
+
+def resolve_config_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The file to use: an explicit path, then $SUMMARIZER_CONFIG, then the packaged default."""
+    chosen = path or os.environ.get(ENV_VAR) or DEFAULT_CONFIG
+    return Path(chosen).expanduser()
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate models.yaml; raises ConfigError with a one-line fix."""
+    file = resolve_config_path(path)
+    if not file.is_file():
+        raise ConfigError(f"{file}: config file not found; pass --config PATH or set {ENV_VAR}")
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: not valid YAML ({_one_line(exc)})") from None
+    return parse_config(raw, file)
+
+
+def parse_config(raw: Any, file: Path) -> Config:
+    """Validate the parsed YAML document of ``file``."""
+    where = str(file)
+    _expect(isinstance(raw, dict), f"{where}: top level must be a mapping")
+    _only_keys(raw, {"models", "translation", "summarization"}, where)
+    models_raw = raw.get("models")
+    _expect(
+        isinstance(models_raw, dict) and models_raw,
+        f"{where}: 'models' must map names to entries",
+    )
+    models = {str(name): _parse_model(str(name), entry, file) for name, entry in models_raw.items()}
+
+    tr = raw.get("translation") or {}
+    _expect(isinstance(tr, dict), f"{where}: 'translation' must be a mapping")
+    _only_keys(tr, {"target", "routes"}, f"{where}: translation")
+    target = str(tr.get("target", "en"))
+    _expect(bool(LANG_CODE.match(target)), f"{where}: translation.target '{target}' is not a code")
+    routes_raw = tr.get("routes") or {}
+    _expect(isinstance(routes_raw, dict), f"{where}: translation.routes must be a mapping")
+    routes: dict[str, str] = {}
+    translators = sorted(n for n, m in models.items() if m.task == "translation")
+    for lang, name in routes_raw.items():
+        lang, name = str(lang), str(name)
+        _expect(
+            lang == "*" or bool(LANG_CODE.match(lang)),
+            f"{where}: route key '{lang}' must be an ISO 639 code such as 'de', or '*'",
+        )
+        _expect(
+            name in models,
+            f"{where}: route '{lang}' names unknown model '{name}' "
+            f"(models: {', '.join(sorted(models))})",
+        )
+        _expect(
+            models[name].task == "translation",
+            f"{where}: route '{lang}' names '{name}', a {models[name].task} model "
+            f"(translation models: {', '.join(translators) or 'none'})",
+        )
+        routes[lang] = name
+
+    sm = raw.get("summarization") or {}
+    _expect(isinstance(sm, dict), f"{where}: 'summarization' must be a mapping")
+    _only_keys(sm, set(STAGES), f"{where}: summarization")
+    summarizers = sorted(n for n, m in models.items() if m.task == "summarization")
+    stages: dict[str, StageSpec] = {}
+    for stage in STAGES:
+        entry = sm.get(stage)
+        _expect(
+            isinstance(entry, dict) and "model" in entry,
+            f"{where}: summarization.{stage} needs 'model: NAME' "
+            f"(summarization models: {', '.join(summarizers) or 'none'})",
+        )
+        _only_keys(entry, {"model", "words"}, f"{where}: summarization.{stage}")
+        name = str(entry["model"])
+        _expect(
+            name in models and models[name].task == "summarization",
+            f"{where}: summarization.{stage} names '{name}', not a summarization model "
+            f"(summarization models: {', '.join(summarizers) or 'none'})",
+        )
+        words = entry.get("words", 80 if stage == "brief" else 160)
+        _expect(
+            isinstance(words, int) and not isinstance(words, bool) and 5 <= words <= 2000,
+            f"{where}: summarization.{stage}.words must be a whole number from 5 to 2000",
+        )
+        stages[stage] = StageSpec(model=name, words=words)
+    return Config(path=file, models=models, target=target, routes=routes, stages=stages)
+
+
+def _parse_model(name: str, entry: Any, file: Path) -> ModelSpec:
+    where = f"{file}: model '{name}'"
+    _expect(isinstance(entry, dict), f"{where} must be a mapping with id, task, family")
+    _only_keys(entry, MODEL_KEYS, where)
+    model_id = entry.get("id")
+    _expect(isinstance(model_id, str) and model_id.strip(), f"{where} needs an 'id'")
+    task = entry.get("task")
+    _expect(task in TASKS, f"{where}: task '{task}' is not one of {', '.join(TASKS)}")
+    valid = TRANSLATION_FAMILIES if task == "translation" else SUMMARY_FAMILIES
+    family = entry.get("family", "seq2seq" if task == "summarization" else None)
+    _expect(family in valid, f"{where}: family '{family}' is not one of {', '.join(valid)}")
+
+    local = _local_path(model_id, file.parent)
+    _expect(
+        local is not None or bool(HUB_ID.match(model_id)),
+        f"{where}: id '{model_id}' is neither an existing folder nor a hub id like 'org/name'",
+    )
+    generation = entry.get("generation") or {}
+    _expect(isinstance(generation, dict), f"{where}: generation must be a mapping")
+    for key, value in generation.items():
+        kind = GENERATION_KEYS.get(key)
+        _expect(
+            kind is not None,
+            f"{where}: generation key '{key}' is not one of {', '.join(GENERATION_KEYS)}",
+        )
+        ok = (
+            isinstance(value, bool)
+            if kind is bool
+            else (isinstance(value, (int, float)) and not isinstance(value, bool))
+        )
+        _expect(ok, f"{where}: generation.{key} must be a {kind.__name__}")
+    max_in = entry.get("max_input_tokens")
+    _expect(
+        max_in is None or (isinstance(max_in, int) and max_in >= 8),
+        f"{where}: max_input_tokens must be a whole number of at least 8",
+    )
+    batch = entry.get("batch_size", 16)
+    _expect(isinstance(batch, int) and batch >= 1, f"{where}: batch_size must be at least 1")
+    prefix = entry.get("prefix", "summarize: " if family == "t5" else "")
+    _expect(isinstance(prefix, str), f"{where}: prefix must be text")
+    revision = entry.get("revision")
+    _expect(revision is None or isinstance(revision, str), f"{where}: revision must be text")
+    allow_pickle = entry.get("allow_pickle", False)
+    _expect(isinstance(allow_pickle, bool), f"{where}: allow_pickle must be true or false")
+    return ModelSpec(
+        name=name,
+        id=model_id,
+        task=task,
+        family=family,
+        local_path=local,
+        revision=revision,
+        max_input_tokens=max_in,
+        batch_size=batch,
+        prefix=prefix,
+        allow_pickle=allow_pickle,
+        generation=dict(generation),
+    )
+
+
+def _local_path(model_id: str, base: Path) -> Path | None:
+    """A folder the id points to (relative to the yaml's folder), or None for a hub id."""
+    candidate = Path(model_id).expanduser()
+    if not candidate.is_absolute():
+        candidate = base / candidate
+    if candidate.is_dir():
+        return candidate.resolve()
+    if model_id.startswith((".", "/", "~")):
+        raise ConfigError(f"model folder '{model_id}' does not exist (looked in {candidate})")
+    return None
+
+
+def _only_keys(mapping: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(map(str, mapping)) - allowed)
+    _expect(
+        not unknown,
+        f"{where}: unknown key(s) {', '.join(unknown)} (valid: {', '.join(sorted(allowed))})",
+    )
+
+
+def _expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

@@ -1,0 +1,183 @@
+"""Read articles: files, folders and stdin, in any common encoding, into Documents.
+
+Every problem becomes an IngestError with a one-line reason naming the file and the fix,
+so one bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from charset_normalizer import from_bytes
+
+logger = logging.getLogger("summarizer")
+
+ARTICLE_SUFFIXES = (".txt", ".md")
+MAX_BYTES = 20 * 1024 * 1024
+BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+# Magic numbers of formats people drop into an article folder by mistake.
+BINARY_MAGIC = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"PK\x03\x04", "a zip archive (or .docx/.odt)"),
+    (b"%PDF", "a PDF"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x7fELF", "a program"),
+)
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.S)
+
+
+class IngestError(ValueError):
+    """An input that cannot be read as an article; the message is the one-line reason."""
+
+
+@dataclass
+class Document:
+    """One article as given: where it came from and its decoded text, plus any metadata."""
+
+    source: str
+    text: str
+    title: str | None = None
+    published: str | None = None
+    lang: str | None = None
+    encoding: str = "utf-8"
+    id: str | None = None
+
+
+def expand_inputs(inputs: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Turn CLI arguments into a list of sources; folders yield their .txt/.md files.
+
+    Returns the sources and the (input, reason) pairs that cannot be used at all.
+    """
+    sources: list[str] = []
+    problems: list[tuple[str, str]] = []
+    for item in inputs:
+        if item == "-":
+            sources.append(item)
+            continue
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+            )
+            if not found:
+                problems.append((item, "folder has no .txt or .md files; point at the articles"))
+            sources.extend(str(p) for p in found)
+        else:
+            sources.append(item)
+    return sources, problems
+
+
+def read_source(source: str) -> Document:
+    """Read one file (or '-' for stdin) into a Document; raises IngestError."""
+    if source == "-":
+        data = sys.stdin.buffer.read()
+        return document_from_bytes(data, "stdin")
+    path = Path(source)
+    if path.is_symlink() and not path.exists():
+        raise IngestError(f"{source}: broken symbolic link; point it at an existing file")
+    if not path.exists():
+        raise IngestError(f"{source}: no such file; check the path")
+    if path.is_dir():
+        raise IngestError(f"{source}: is a folder; pass it on its own to read every .txt/.md in it")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise IngestError(
+            f"{source}: {size / 2**20:.1f} MB is over the {MAX_BYTES // 2**20} MB limit "
+            "for one article; split the file"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(
+            f"{source}: cannot be read ({exc.strerror}); check its permissions"
+        ) from None
+    return document_from_bytes(data, source)
+
+
+def document_from_bytes(data: bytes, source: str) -> Document:
+    """Decode bytes into a Document, reading front matter (title/published/lang) if present."""
+    text, encoding = decode(data, source)
+    doc = Document(source=source, text=text, encoding=encoding)
+    match = FRONT_MATTER.match(text)
+    if match:
+        try:
+            meta = yaml.safe_load(match.group(1))
+        except yaml.YAMLError:
+            meta = None
+        if isinstance(meta, dict):
+            doc.text = text[match.end() :]
+            doc.title = _str_or_none(meta.get("title"))
+            doc.published = _str_or_none(meta.get("published") or meta.get("date"))
+            doc.lang = _str_or_none(meta.get("lang") or meta.get("language"))
+    if not doc.text.strip():
+        raise IngestError(f"{source}: file is empty; give it the article's text")
+    return doc
+
+
+def decode(data: bytes, source: str) -> tuple[str, str]:
+    """Bytes to text: BOMs, then UTF-8, then a detected legacy encoding (windows-1256 ...)."""
+    if not data.strip():
+        raise IngestError(f"{source}: file is empty; give it the article's text")
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            try:
+                return _normalize(data.decode(codec)), codec.replace("-sig", "")
+            except UnicodeDecodeError:
+                raise IngestError(
+                    f"{source}: starts with a {codec} byte-order mark but is not {codec}; "
+                    "re-save it as UTF-8"
+                ) from None
+    for magic, what in BINARY_MAGIC:
+        if data.startswith(magic):
+            raise IngestError(f"{source}: is {what}, not text; give the article as plain text")
+    if b"\x00" in data[:8192]:
+        raise IngestError(f"{source}: looks binary, not text; give the article as plain text")
+    try:
+        return _normalize(data.decode("utf-8")), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise IngestError(
+            f"{source}: not text in any known encoding; re-save the article as UTF-8 text"
+        )
+    logger.info("%s: decoded as %s", source, best.encoding)
+    return _normalize(str(best)), best.encoding
+
+
+def article_id(source: str, text: str, taken: set[str]) -> str:
+    """A stable, readable id: the file name's stem, made unique with a content hash."""
+    stem = "stdin" if source == "stdin" else Path(source).stem
+    base = re.sub(r"[^\w-]+", "-", stem, flags=re.UNICODE).strip("-").lower() or "article"
+    candidate = base
+    if candidate in taken:
+        candidate = f"{base}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:6]}"
+    n = 2
+    while candidate in taken:
+        candidate = f"{base}-{n}"
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def _normalize(text: str) -> str:
+    """Unify newlines and drop a stray BOM; the text is otherwise kept as written."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value).strip() or None

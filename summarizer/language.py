@@ -1,0 +1,77 @@
+"""Language identification (lingua) and the code tables the translation families need."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+# ISO 639-1 -> NLLB-200 (FLORES-200) codes for the languages lingua can detect.
+NLLB_CODES = {
+    "af": "afr_Latn", "sq": "als_Latn", "ar": "arb_Arab", "hy": "hye_Armn", "az": "azj_Latn",
+    "eu": "eus_Latn", "be": "bel_Cyrl", "bn": "ben_Beng", "nb": "nob_Latn", "bs": "bos_Latn",
+    "bg": "bul_Cyrl", "ca": "cat_Latn", "zh": "zho_Hans", "hr": "hrv_Latn", "cs": "ces_Latn",
+    "da": "dan_Latn", "nl": "nld_Latn", "en": "eng_Latn", "eo": "epo_Latn", "et": "est_Latn",
+    "fi": "fin_Latn", "fr": "fra_Latn", "lg": "lug_Latn", "ka": "kat_Geor", "de": "deu_Latn",
+    "el": "ell_Grek", "gu": "guj_Gujr", "he": "heb_Hebr", "hi": "hin_Deva", "hu": "hun_Latn",
+    "is": "isl_Latn", "id": "ind_Latn", "ga": "gle_Latn", "it": "ita_Latn", "ja": "jpn_Jpan",
+    "kk": "kaz_Cyrl", "ko": "kor_Hang", "lv": "lvs_Latn", "lt": "lit_Latn", "mk": "mkd_Cyrl",
+    "ms": "zsm_Latn", "mi": "mri_Latn", "mr": "mar_Deva", "mn": "khk_Cyrl", "nn": "nno_Latn",
+    "fa": "pes_Arab", "pl": "pol_Latn", "pt": "por_Latn", "pa": "pan_Guru", "ro": "ron_Latn",
+    "ru": "rus_Cyrl", "sr": "srp_Cyrl", "sn": "sna_Latn", "sk": "slk_Latn", "sl": "slv_Latn",
+    "so": "som_Latn", "st": "sot_Latn", "es": "spa_Latn", "sw": "swh_Latn", "sv": "swe_Latn",
+    "tl": "tgl_Latn", "ta": "tam_Taml", "te": "tel_Telu", "th": "tha_Thai", "ts": "tso_Latn",
+    "tn": "tsn_Latn", "tr": "tur_Latn", "uk": "ukr_Cyrl", "ur": "urd_Arab", "vi": "vie_Latn",
+    "cy": "cym_Latn", "xh": "xho_Latn", "yo": "yor_Latn", "zu": "zul_Latn",
+}  # fmt: skip
+# M2M100 uses ISO 639-1 codes, with a few differences.
+M2M100_CODES = {"nb": "no", "nn": "no"}
+RTL_LANGS = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "ku", "sd", "ug", "dv"})
+SAMPLE_CHARS = 20000
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A detected language (ISO 639-1, lower case) and lingua's confidence in it (0-1)."""
+
+    lang: str | None
+    confidence: float
+
+
+def detect(text: str) -> Detection:
+    """Identify the language of ``text``; lang is None when the text has no language in it."""
+    sample = text[:SAMPLE_CHARS]
+    values = _detector().compute_language_confidence_values(sample)
+    if not values or values[0].value <= 0:
+        return Detection(None, 0.0)
+    top = values[0]
+    return Detection(top.language.iso_code_639_1.name.lower(), round(float(top.value), 4))
+
+
+def language_name(lang: str) -> str:
+    """English name of an ISO 639-1 code, or the code itself."""
+    from lingua import IsoCode639_1, Language
+
+    try:
+        return Language.from_iso_code_639_1(getattr(IsoCode639_1, lang.upper())).name.title()
+    except (AttributeError, ValueError):
+        return lang
+
+
+def is_rtl(lang: str | None) -> bool:
+    return lang in RTL_LANGS
+
+
+def nllb_code(lang: str) -> str | None:
+    return NLLB_CODES.get(lang)
+
+
+def m2m100_code(lang: str) -> str:
+    return M2M100_CODES.get(lang, lang)
+
+
+@functools.lru_cache(maxsize=1)
+def _detector():
+    """One lingua detector per process; models load lazily per language."""
+    from lingua import LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_all_languages().build()

@@ -1,0 +1,94 @@
+"""Sentence segmentation and length-bounded splitting: pure functions, no model needed.
+
+Sentences come from sentencex (Wikimedia's segmenter, which knows Hebrew, Arabic and
+Persian punctuation) with their character offsets in the cleaned text, so every source
+sentence maps back to the original. Text longer than a model's input limit is split, never
+cut: `split_long` and `pack` always return pieces that together hold all of the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import regex
+
+TokenCounter = Callable[[str], int]
+CLAUSE_BREAK = regex.compile(r"(?<=[,;:،؛–—)\]»”])\s+")
+SPACE = regex.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the cleaned text: its text, [start, end) offsets and paragraph index."""
+
+    text: str
+    start: int
+    end: int
+    paragraph: int
+
+
+def split_paragraphs(body: str) -> list[tuple[int, str]]:
+    """(offset, paragraph) pairs of a body whose paragraphs are separated by blank lines."""
+    out: list[tuple[int, str]] = []
+    for match in regex.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", body):
+        if match.group().strip():
+            out.append((match.start(), match.group()))
+    return out
+
+
+def split_sentences(body: str, lang: str | None) -> list[Sentence]:
+    """Every sentence of ``body`` with offsets; paragraph breaks are kept as indices."""
+    from sentencex import get_sentence_boundaries
+
+    sentences: list[Sentence] = []
+    for index, (offset, paragraph) in enumerate(split_paragraphs(body)):
+        for b in get_sentence_boundaries(lang or "en", paragraph):
+            text = b["text"]
+            stripped = text.strip()
+            if not stripped:
+                continue
+            lead = len(text) - len(text.lstrip())
+            start = offset + b["start_index"] + lead
+            sentences.append(Sentence(stripped, start, start + len(stripped), index))
+    return sentences
+
+
+def split_long(text: str, max_tokens: int, count: TokenCounter) -> list[str]:
+    """Split ``text`` into pieces of at most ``max_tokens`` tokens, preferring clause breaks.
+
+    The pieces, joined with single spaces, hold every word of ``text``.
+    """
+    if count(text) <= max_tokens:
+        return [text]
+    cut = _middle_break(text)
+    left, right = text[:cut].strip(), text[cut:].strip()
+    if not left or not right:  # a single unbreakable run: cut by characters
+        half = max(1, len(text) // 2)
+        left, right = text[:half], text[half:]
+    return split_long(left, max_tokens, count) + split_long(right, max_tokens, count)
+
+
+def pack(pieces: Sequence[str], max_tokens: int, count: TokenCounter, sep: str = " ") -> list[str]:
+    """Greedily join consecutive pieces into chunks of at most ``max_tokens`` tokens."""
+    chunks: list[str] = []
+    current: list[str] = []
+    for piece in pieces:
+        for part in split_long(piece, max_tokens, count):
+            if current and count(sep.join([*current, part])) > max_tokens:
+                chunks.append(sep.join(current))
+                current = []
+            current.append(part)
+    if current:
+        chunks.append(sep.join(current))
+    return chunks
+
+
+def _middle_break(text: str) -> int:
+    """The clause break (else the space) nearest the middle of ``text``."""
+    middle = len(text) // 2
+    for pattern in (CLAUSE_BREAK, SPACE):
+        points = [m.end() for m in pattern.finditer(text) if m.start() > 0 and m.end() < len(text)]
+        if points:
+            return min(points, key=lambda p: abs(p - middle))
+    return middle

@@ -1,0 +1,90 @@
+"""Abstractive summaries of any length of text: chunk, summarize, and summarize again.
+
+A text longer than the summarizer's input limit is split on sentence boundaries into
+chunks that fit; each chunk is summarized and the partial summaries are summarized in
+turn (map-reduce) until one summary remains. Many texts share each round's batches.
+The result is trimmed to whole sentences within the requested number of words.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from .models import Seq2Seq
+from .segment import pack, split_sentences
+from .utils import progress_bar
+
+logger = logging.getLogger("summarizer")
+
+TOKENS_PER_WORD = 1.5
+MAX_ROUNDS = 12
+
+
+def summarize_many(
+    model: Seq2Seq,
+    texts: list[str],
+    words: int,
+    desc: str = "summarizing",
+    show_progress: bool = False,
+) -> list[str]:
+    """One summary of at most ``words`` words (whole sentences) per text, in input order."""
+    limit = model.max_input_tokens
+    # Partial summaries must be well under the input limit for the reduce rounds to converge.
+    max_new = max(8, min(math.ceil(words * TOKENS_PER_WORD) + 8, limit // 3))
+    min_new = min(max_new // 2, max(1, int(words * 0.6)))
+    counter = model.counter()
+    pending = {i: t for i, t in enumerate(texts) if t.strip()}
+    results = {i: "" for i in range(len(texts))}
+    for round_no in range(1, MAX_ROUNDS + 1):
+        if not pending:
+            break
+        jobs: list[tuple[int, str]] = []
+        for i, text in pending.items():
+            sentences = [s.text for s in split_sentences(text, "en")] or [text]
+            jobs.extend((i, chunk) for chunk in pack(sentences, limit, counter))
+        label = desc if round_no == 1 else f"{desc} (round {round_no})"
+        with progress_bar(len(jobs), label, show_progress) as bar:
+            outputs = model.generate(
+                [chunk for _, chunk in jobs],
+                max_new_tokens=max_new,
+                min_new_tokens=min_new,
+                on_batch=bar.update,
+            )
+        partial: dict[int, list[str]] = {}
+        for (i, _), out in zip(jobs, outputs, strict=True):
+            partial.setdefault(i, []).append(out)
+        pending = {}
+        for i, outs in partial.items():
+            if len(outs) == 1:
+                results[i] = fit_words(outs[0], words)
+            else:
+                pending[i] = "\n\n".join(outs)
+    if pending:  # cannot happen while max_new < limit / 2; kept as a guard, never silent
+        raise RuntimeError(f"summaries did not converge in {MAX_ROUNDS} rounds")
+    return [results[i] for i in range(len(texts))]
+
+
+def fit_words(text: str, words: int) -> str:
+    """Whole sentences of ``text`` within ``words`` words (at least the first sentence).
+
+    A trailing fragment without end punctuation is dropped when a complete sentence
+    precedes it; text with no sentence end at all is cut to ``words`` words.
+    """
+    sentences = [s.text for s in split_sentences(text, "en")]
+    if not sentences:
+        return ""
+    complete = [s for s in sentences if s.rstrip("\"')”’»").endswith((".", "!", "?"))]
+    if not complete:
+        return " ".join(text.split()[:words])
+    if not sentences[-1].rstrip("\"')”’»").endswith((".", "!", "?")):
+        sentences = sentences[:-1]
+    kept: list[str] = []
+    count = 0
+    for sentence in sentences:
+        n = len(sentence.split())
+        if kept and count + n > words:
+            break
+        kept.append(sentence)
+        count += n
+    return " ".join(kept)

@@ -1,0 +1,125 @@
+"""Translate the sentences of many articles, batching every sentence that shares a model.
+
+Each sentence longer than the model's input limit is split into parts that fit; the parts'
+translations are joined back, so every source sentence has exactly one translation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+from .config import Config
+from .language import language_name
+from .models import ModelLoadError, ModelPool, Seq2Seq
+from .segment import split_long
+from .utils import progress_bar
+
+logger = logging.getLogger("summarizer")
+
+
+@dataclass
+class TranslationJob:
+    """The texts of one article (title first, then sentences) in one language."""
+
+    key: Hashable
+    lang: str
+    texts: list[str]
+
+
+@dataclass
+class TranslationOutcome:
+    """Translations aligned with a job's texts, the model used, and any error."""
+
+    translations: list[str] | None
+    model: str | None
+    error: str | None = None
+    split: int = 0  # how many texts were too long and split into parts
+
+
+def translate_jobs(
+    jobs: list[TranslationJob], pool: ModelPool, config: Config, show_progress: bool = False
+) -> dict[Hashable, TranslationOutcome]:
+    """Translate every job; jobs that share a model share its batches."""
+    results: dict[Hashable, TranslationOutcome] = {}
+    groups: dict[str, list[TranslationJob]] = defaultdict(list)
+    for job in jobs:
+        spec = config.route(job.lang)
+        if spec is None:  # already in the target language
+            results[job.key] = TranslationOutcome(list(job.texts), None)
+        else:
+            groups[spec.name].append(job)
+    for name, group in groups.items():
+        needed_by = " and ".join(sorted({f"route '{config.route_name(j.lang)}'" for j in group}))
+        try:
+            model = pool.get(name, needed_by)
+        except ModelLoadError as exc:
+            for job in group:
+                results[job.key] = TranslationOutcome(None, name, str(exc))
+            continue
+        runnable = []
+        for job in group:
+            if model.supports(job.lang):
+                runnable.append(job)
+            else:
+                results[job.key] = TranslationOutcome(
+                    None,
+                    name,
+                    f"{language_name(job.lang)} ('{job.lang}') is not a language of model "
+                    f"'{name}' (route '{config.route_name(job.lang)}'); add a route for "
+                    f"'{job.lang}' to a model that covers it in models.yaml",
+                )
+        results.update(_translate_group(model, runnable, show_progress))
+    return results
+
+
+def _translate_group(
+    model: Seq2Seq, jobs: list[TranslationJob], show_progress: bool
+) -> dict[Hashable, TranslationOutcome]:
+    """One model, many articles: split what is too long, translate all parts together."""
+    limit = model.max_input_tokens
+    units: list[tuple[int, int]] = []  # (job index, text index) for each part
+    parts: list[str] = []
+    langs: list[str] = []
+    split_counts = [0] * len(jobs)
+    for j, job in enumerate(jobs):
+        counter = model.counter(job.lang)
+        for t, text in enumerate(job.texts):
+            pieces = split_long(text, limit, counter)
+            split_counts[j] += len(pieces) > 1
+            for piece in pieces:
+                units.append((j, t))
+                parts.append(piece)
+                langs.append(job.lang)
+    results: dict[Hashable, TranslationOutcome] = {}
+    with progress_bar(len(parts), f"translating ({model.spec.name})", show_progress) as bar:
+        try:
+            outputs = model.generate(parts, langs, on_batch=bar.update)
+        except Exception as exc:  # one bad article must not sink the others: retry each alone
+            logger.warning(
+                "batch failed on model '%s' (%s); retrying per article", model.spec.name, exc
+            )
+            outputs = [None] * len(parts)  # type: ignore[list-item]
+            for j, job in enumerate(jobs):
+                idx = [i for i, (owner, _) in enumerate(units) if owner == j]
+                try:
+                    got = model.generate([parts[i] for i in idx], [langs[i] for i in idx])
+                except Exception as inner:
+                    results[job.key] = TranslationOutcome(
+                        None, model.spec.name, f"translation failed: {inner}"
+                    )
+                    continue
+                for i, out in zip(idx, got, strict=True):
+                    outputs[i] = out
+    joined: list[list[list[str]]] = [[[] for _ in job.texts] for job in jobs]
+    for (j, t), out in zip(units, outputs, strict=True):
+        if out is not None:
+            joined[j][t].append(out)
+    for j, job in enumerate(jobs):
+        if job.key not in results:
+            results[job.key] = TranslationOutcome(
+                [" ".join(p) for p in joined[j]], model.spec.name, split=split_counts[j]
+            )
+    return results
