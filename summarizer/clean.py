@@ -80,6 +80,7 @@ RELATED = _cue(
     r"مطالب مرتبط|اخبار مرتبط|بیشتر بخوانید|بخوانید)\b"
 )
 DATE_HINT = regex.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\b(19|20)\d\d\b|[۰-۹٠-٩]{4}")
+MONTH_PAIR = regex.compile(r"(\p{L}+(?: \p{L}+)?)\s*/\s*(\p{L}+(?: \p{L}+)?)")
 SCRIPTS = ("Latin", "Arabic", "Hebrew", "Cyrillic", "Greek", "Han", "Devanagari", "Thai")
 SCRIPT_RES = {name: regex.compile(rf"\p{{Script={name}}}") for name in SCRIPTS}
 
@@ -194,13 +195,16 @@ def find_date(lines: list[str], lang: str | None) -> str | None:
     languages = [c for c in dict.fromkeys([lang or "en", "en"]) if c]
     settings = {"REQUIRE_PARTS": ["day", "month", "year"], "DATE_ORDER": "DMY"}
     for line in candidates:
-        try:
-            found = search_dates(line, languages=languages, settings=settings)
-        except Exception:  # dateparser rejects some language codes; try without
-            found = search_dates(line, settings=settings)
-        for _, when in found or []:
-            if 1990 <= when.year <= date.today().year + 1:
-                return when.date().isoformat()
+        # Arabic press pairs month names ("12 آذار/مارس 2025"): try each side of the pair.
+        variants = dict.fromkeys([line, MONTH_PAIR.sub(r"\2", line), MONTH_PAIR.sub(r"\1", line)])
+        for variant in variants:
+            try:
+                found = search_dates(variant, languages=languages, settings=settings)
+            except Exception:  # dateparser rejects some language codes; try without
+                found = search_dates(variant, settings=settings)
+            for _, when in found or []:
+                if 1990 <= when.year <= date.today().year + 1:
+                    return when.date().isoformat()
     return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -100,7 +101,12 @@ def _parser() -> argparse.ArgumentParser:
     mlist = msub.add_parser("list", parents=[common], help="routes, stages, and what is cached")
     mlist.set_defaults(handler=_models_list)
     mpull = msub.add_parser("pull", parents=[common], help="download models (needs the hub)")
-    mpull.add_argument("names", nargs="*", metavar="NAME", help="models to fetch (default: all)")
+    mpull.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="models to fetch (default: every model a route or stage uses)",
+    )
     mpull.set_defaults(handler=_models_pull)
     return parser
 
@@ -111,6 +117,8 @@ def _run(args: argparse.Namespace) -> int:
     from .render import render
     from .utils import atomic_write
 
+    if not args.verbose:  # our own bars show progress; the weight-loading bars are noise
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     fmt = args.format or ("json" if (args.output or "").endswith(".json") else "md")
     sources, problems = expand_inputs(args.inputs)
     summarizer = Summarizer(args.config, device=args.device)
@@ -181,7 +189,8 @@ def _models_pull(args: argparse.Namespace) -> int:
             f"unknown model(s) {', '.join(unknown)} (models: {', '.join(config.models)})"
         )
     status = 0
-    for name in args.names or list(config.models):
+    used = [*config.routes.values(), *(stage.model for stage in config.stages.values())]
+    for name in args.names or list(dict.fromkeys(used)):
         spec = config.models[name]
         if spec.local_path is not None:
             print(f"{name}: local folder {spec.local_path}, nothing to fetch")
@@ -230,6 +239,8 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     root.setLevel(level)
     root.propagate = False
     if not verbose:  # the libraries' own chatter is not for users
+        # transformers configures its logger when imported (later), so use its switch.
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         for noisy in ("transformers", "huggingface_hub", "sentencex"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
 
