@@ -12,6 +12,7 @@ metadata lines is kept.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ CUES = {
         r"^(tags?|schlagw(ö|oe)rter|schlagworte|themen|תגיות|الوسوم|وسوم|كلمات مفتاحية|"
         r"برچسب\u200c?ها|برچسب|کلیدواژه\u200c?ها|کلیدواژه)\s*[:：]",
     ),
+    # A dateline: "City/ Agency", often with a date, and no sentence in it.
+    "dateline": regex.compile(r"^\p{L}+(?:[ -]\p{L}+)?\s*/\s*\p{L}[^.!?؟]*$"),
     # Tags glued together by the scraper: "WienWasserKlimaUmwelt".
     "glued": regex.compile(r"^\p{Lu}\p{Ll}+(\p{Lu}\p{Ll}+){2,}$"),
     "copyright": _cue(
@@ -106,18 +109,22 @@ def split_units(text: str) -> list[str]:
         lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
         if not lines:
             continue
-        wrapped = (
-            len(lines) > 1
-            and all(
-                len(ln) >= 60 and not _terminal(ln) and _cue_name(ln) is None for ln in lines[:-1]
-            )
-            and (
-                lines[1][:1].islower()
-                or (len(lines) >= 3 and max(map(len, lines[:-1])) - min(map(len, lines[:-1])) <= 20)
-            )
-        )
+        wrapped = _hard_wrapped(lines)
         units.extend([" ".join(lines)] if wrapped else lines)
     return units
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    """Lines broken at a fixed width: three or more, the non-last ones of near-equal length,
+    each too full to take the next line's first word, the last ending a sentence.
+    A headline over a standfirst and a dateline is not."""
+    if len(lines) < 3 or not _terminal(lines[-1]) or any(_cue_name(ln) for ln in lines):
+        return False
+    head = lines[:-1]
+    width, narrowest = max(map(len, head)), min(map(len, head))
+    if narrowest < 40 or width - narrowest > 15 or len(lines[-1]) > width + 5:
+        return False
+    return all(len(a) + 1 + len(b.split()[0]) > width for a, b in itertools.pairwise(lines))
 
 
 def clean(text: str, lang: str | None = None, title: str | None = None) -> Cleaned:
@@ -168,6 +175,11 @@ def clean(text: str, lang: str | None = None, title: str | None = None) -> Clean
     if title is None and head is not None and _headline_like(units[head]):
         title = units[head]
         keep[head] = False
+    # A standfirst (lead) between the headline and the body is content, not boilerplate.
+    for i in range((head if head is not None else 0) + 1, first):
+        u = units[i]
+        if cue[i] is None and len(u.split()) >= 6 and not _label_like(u, stops, script):
+            keep[i] = stops is None or _stop_density(u, stops) > 0
 
     paragraphs: list[str] = []
     seen: set[str] = set()

@@ -36,6 +36,13 @@ GENERATION_KEYS = {
     "repetition_penalty": float,
     "early_stopping": bool,
 }
+GENERATION_MINIMUM = {
+    "num_beams": 1,
+    "max_new_tokens": 1,
+    "min_new_tokens": 0,
+    "no_repeat_ngram_size": 0,
+    "repetition_penalty": 0.01,
+}
 MODEL_KEYS = {
     "id",
     "task",
@@ -213,7 +220,7 @@ def _parse_model(name: str, entry: Any, file: Path) -> ModelSpec:
     family = entry.get("family", "seq2seq" if task == "summarization" else None)
     _expect(family in valid, f"{where}: family '{family}' is not one of {', '.join(valid)}")
 
-    local = _local_path(model_id, file.parent)
+    local = _local_path(model_id, file.parent, where)
     _expect(
         local is not None or bool(HUB_ID.match(model_id)),
         f"{where}: id '{model_id}' is neither an existing folder nor a hub id like 'org/name'",
@@ -226,12 +233,7 @@ def _parse_model(name: str, entry: Any, file: Path) -> ModelSpec:
             kind is not None,
             f"{where}: generation key '{key}' is not one of {', '.join(GENERATION_KEYS)}",
         )
-        ok = (
-            isinstance(value, bool)
-            if kind is bool
-            else (isinstance(value, (int, float)) and not isinstance(value, bool))
-        )
-        _expect(ok, f"{where}: generation.{key} must be a {kind.__name__}")
+        _check_generation_value(key, value, kind, where)
     max_in = entry.get("max_input_tokens")
     _expect(
         max_in is None or (isinstance(max_in, int) and max_in >= 8),
@@ -260,7 +262,26 @@ def _parse_model(name: str, entry: Any, file: Path) -> ModelSpec:
     )
 
 
-def _local_path(model_id: str, base: Path) -> Path | None:
+def _check_generation_value(key: str, value: Any, kind: type, where: str) -> None:
+    """Types and ranges of generation settings, so a typo fails here, not mid-run."""
+    if kind is bool:
+        _expect(isinstance(value, bool), f"{where}: generation.{key} must be true or false")
+        return
+    if kind is int:
+        _expect(
+            isinstance(value, int) and not isinstance(value, bool),
+            f"{where}: generation.{key} must be a whole number",
+        )
+    else:
+        _expect(
+            isinstance(value, (int, float)) and not isinstance(value, bool),
+            f"{where}: generation.{key} must be a number",
+        )
+    low = GENERATION_MINIMUM.get(key)
+    _expect(low is None or value >= low, f"{where}: generation.{key} must be at least {low}")
+
+
+def _local_path(model_id: str, base: Path, where: str) -> Path | None:
     """A folder the id points to (relative to the yaml's folder), or None for a hub id."""
     candidate = Path(model_id).expanduser()
     if not candidate.is_absolute():
@@ -268,7 +289,10 @@ def _local_path(model_id: str, base: Path) -> Path | None:
     if candidate.is_dir():
         return candidate.resolve()
     if model_id.startswith((".", "/", "~")):
-        raise ConfigError(f"model folder '{model_id}' does not exist (looked in {candidate})")
+        raise ConfigError(
+            f"{where}: folder '{model_id}' does not exist (looked in {candidate}); "
+            "fix the path or use a hub id"
+        )
     return None
 
 
