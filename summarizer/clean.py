@@ -32,7 +32,7 @@ def _cue(*words: str) -> regex.Pattern[str]:
     return regex.compile("|".join(words), regex.IGNORECASE | regex.V0)
 
 
-# Lines that are boilerplate wherever they stand (short lines only, see _is_cue).
+# Lines that are boilerplate wherever they stand (short lines only, see _cue_name).
 CUES = {
     "credit": _cue(
         r"(^|[|(•·]\s*)(צילום|קרדיט|photo|photos|foto|fotos|bild|credit|image|picture|"

@@ -36,7 +36,7 @@ class UnsupportedLanguage(ValueError):
     """The routed model has no code for the article's language."""
 
 
-def pick_device(requested: str = "auto") -> str:
+def pick_device(requested: Device = "auto") -> str:
     """'cuda' when asked for (or auto) and present, else 'cpu' (warning if cuda was asked)."""
     if requested not in DEVICES:
         raise ValueError(f"device '{requested}' is not one of {', '.join(DEVICES)}")
@@ -189,7 +189,7 @@ class Seq2Seq:
 class ModelPool:
     """Models load lazily, once per process, and are shared by every caller (thread-safe)."""
 
-    def __init__(self, config: Config, device: str = "auto") -> None:
+    def __init__(self, config: Config, device: Device = "auto") -> None:
         self.config = config
         self.device = pick_device(device)
         self._models: dict[str, Seq2Seq] = {}

@@ -16,7 +16,7 @@ Format = Literal["md", "json"]
 FORMATS: tuple[str, ...] = ("md", "json")
 
 
-def render(result: Result, fmt: str) -> str:
+def render(result: Result, fmt: Format) -> str:
     if fmt == "json":
         return result.to_json()
     if fmt == "md":

@@ -67,26 +67,34 @@ def test_offsets_ordered_and_disjoint(example: tuple[str, str, int]) -> None:
         assert a.end <= b.start
 
 
-def test_arabic_question_mark_ends_sentence() -> None:
-    text = "هل ستفتح المكتبة غداً؟ نعم، ستفتح في الصباح الباكر. وماذا عن المساء؟ لا أحد يعرف."
-    got = [s.text for s in split_sentences(text, "ar")]
-    assert got == [
-        "هل ستفتح المكتبة غداً؟",
-        "نعم، ستفتح في الصباح الباكر.",
-        "وماذا عن المساء؟",
-        "لا أحد يعرف.",
-    ]
-
-
-def test_persian_question_mark_ends_sentence() -> None:
-    text = "آیا کتابخانه فردا باز است؟ بله، از صبح زود باز است. عصر چطور؟ هنوز معلوم نیست."
-    got = [s.text for s in split_sentences(text, "fa")]
-    assert got == [
-        "آیا کتابخانه فردا باز است؟",
-        "بله، از صبح زود باز است.",
-        "عصر چطور؟",
-        "هنوز معلوم نیست.",
-    ]
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        (
+            "ar",
+            "هل ستفتح المكتبة غداً؟ نعم، ستفتح في الصباح الباكر. وماذا عن المساء؟ لا أحد يعرف.",
+            [
+                "هل ستفتح المكتبة غداً؟",
+                "نعم، ستفتح في الصباح الباكر.",
+                "وماذا عن المساء؟",
+                "لا أحد يعرف.",
+            ],
+        ),
+        (
+            "fa",
+            "آیا کتابخانه فردا باز است؟ بله، از صبح زود باز است. عصر چطور؟ هنوز معلوم نیست.",
+            [
+                "آیا کتابخانه فردا باز است؟",
+                "بله، از صبح زود باز است.",
+                "عصر چطور؟",
+                "هنوز معلوم نیست.",
+            ],
+        ),
+    ],
+    ids=["arabic", "persian"],
+)
+def test_question_mark_ends_sentence(lang: str, text: str, expected: list[str]) -> None:
+    assert [s.text for s in split_sentences(text, lang)] == expected
 
 
 def test_empty_body_has_no_sentences() -> None:
