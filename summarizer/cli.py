@@ -72,8 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     work.add_argument(
         "-f",
         "--format",
-        choices=("md", "json"),
-        help="output format (default: from -o's suffix, else md)",
+        choices=("md", "json", "html"),
+        help="output format (default: from -o's suffix, else md); html is one self-contained "
+        "report file",
     )
     work.add_argument(
         "--lang",
@@ -91,10 +92,36 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[work], help="translate, brief and digest (default)")
     run.add_argument("--brief-words", type=_words, metavar="N", help="length of each brief")
     run.add_argument("--digest-words", type=_words, metavar="N", help="length of the digest")
+    run.add_argument(
+        "--engine",
+        choices=("abstractive", "extractive"),
+        help="abstractive: the summarization models write briefs and digest; extractive: "
+        "pick the articles' own key sentences, no model needed (default: models.yaml)",
+    )
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="drop generated sentences naming numbers, dates or names not in their source",
+    )
+    run.add_argument(
+        "--story-threshold",
+        type=_fraction,
+        metavar="X",
+        help="similarity (0-1] two articles need to share a story; higher splits more "
+        "(default: models.yaml)",
+    )
     run.set_defaults(handler=_run, translate_only=False)
 
     tr = sub.add_parser("translate", parents=[work], help="English translation only")
-    tr.set_defaults(handler=_run, translate_only=True, brief_words=None, digest_words=None)
+    tr.set_defaults(
+        handler=_run,
+        translate_only=True,
+        brief_words=None,
+        digest_words=None,
+        engine=None,
+        strict=False,
+        story_threshold=None,
+    )
 
     models = sub.add_parser("models", help="inspect or fetch the models in models.yaml")
     msub = models.add_subparsers(dest="models_command", required=True)
@@ -119,7 +146,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if not args.verbose:  # our own bars show progress; the weight-loading bars are noise
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    fmt = args.format or ("json" if (args.output or "").endswith(".json") else "md")
+    suffix = Path(args.output or "").suffix.lower().lstrip(".")
+    fmt = args.format or {"json": "json", "html": "html", "htm": "html"}.get(suffix, "md")
     sources, problems = expand_inputs(args.inputs)
     summarizer = Summarizer(args.config, device=args.device)
     options = Options(
@@ -127,6 +155,9 @@ def _run(args: argparse.Namespace) -> int:
         digest_words=args.digest_words,
         lang=args.lang,
         translate_only=args.translate_only,
+        engine=args.engine,
+        strict=args.strict,
+        story_threshold=args.story_threshold,
         show_progress=not args.quiet,
     )
     result = summarizer.run(sources, options)
@@ -147,6 +178,16 @@ def _run(args: argparse.Namespace) -> int:
     for failure in result.failed:
         print(f"summarize: failed: {failure.error}", file=sys.stderr)
     done = len(result.articles)
+    faith = result.digest.faithfulness
+    if faith.checked:
+        logger.info(
+            "faithfulness: %d of %d summary sentences (%.0f%%) name a number, date or name not "
+            "in their source%s",
+            faith.flagged,
+            faith.checked,
+            faith.share * 100,
+            f"; {faith.dropped} dropped (--strict)" if faith.dropped else "",
+        )
     logger.info("%d article(s) processed, %d failed", done, len(result.failed))
     return 1 if result.failed else 0
 
@@ -159,7 +200,10 @@ def _models_list(args: argparse.Namespace) -> int:
     for lang, name in sorted(config.routes.items()):
         uses[name].append(f"translate {lang}")
     for stage, spec in config.stages.items():
-        uses[spec.model].append(stage)
+        if spec.model:
+            uses[spec.model].append(f"{stage} ({spec.engine})")
+    if config.stories.model in uses:
+        uses[config.stories.model].append("stories, citations")
     rows = [("NAME", "TASK", "FAMILY", "CACHED", "USED FOR", "ID")]
     for name, spec in config.models.items():
         rows.append(
@@ -189,7 +233,11 @@ def _models_pull(args: argparse.Namespace) -> int:
             f"unknown model(s) {', '.join(unknown)} (models: {', '.join(config.models)})"
         )
     status = 0
-    used = [*config.routes.values(), *(stage.model for stage in config.stages.values())]
+    used = [
+        *config.routes.values(),
+        *(stage.model for stage in config.stages.values() if stage.model),
+        *([config.stories.model] if config.stories.model in config.models else []),
+    ]
     for name in args.names or list(dict.fromkeys(used)):
         spec = config.models[name]
         if spec.local_path is not None:
@@ -228,6 +276,16 @@ def _words(value: str) -> int:
     if not 5 <= n <= 2000:
         raise argparse.ArgumentTypeError("must be from 5 to 2000 words")
     return n
+
+
+def _fraction(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number") from None
+    if not 0 < x <= 1:
+        raise argparse.ArgumentTypeError("must be above 0 and at most 1")
+    return x
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:

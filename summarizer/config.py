@@ -15,14 +15,20 @@ from typing import Any, Literal
 
 import yaml
 
-Task = Literal["translation", "summarization"]
-Family = Literal["marian", "nllb", "m2m100", "bart", "pegasus", "t5", "seq2seq"]
+Task = Literal["translation", "summarization", "embedding"]
+Family = Literal[
+    "marian", "nllb", "m2m100", "bart", "pegasus", "t5", "seq2seq", "sentence-transformers"
+]
+Engine = Literal["abstractive", "extractive"]
 
-TASKS: tuple[str, ...] = ("translation", "summarization")
+TASKS: tuple[str, ...] = ("translation", "summarization", "embedding")
 TRANSLATION_FAMILIES: tuple[str, ...] = ("marian", "nllb", "m2m100")
 SUMMARY_FAMILIES: tuple[str, ...] = ("bart", "pegasus", "t5", "seq2seq")
-FAMILIES: tuple[str, ...] = TRANSLATION_FAMILIES + SUMMARY_FAMILIES
+EMBEDDING_FAMILIES: tuple[str, ...] = ("sentence-transformers",)
+FAMILIES: tuple[str, ...] = TRANSLATION_FAMILIES + SUMMARY_FAMILIES + EMBEDDING_FAMILIES
+ENGINES: tuple[str, ...] = ("abstractive", "extractive")
 STAGES: tuple[str, ...] = ("brief", "digest")
+TFIDF = "tfidf"  # the stories model that needs no download
 ENV_VAR = "SUMMARIZER_CONFIG"
 DEFAULT_CONFIG = Path(__file__).with_name("models.yaml")
 
@@ -86,10 +92,29 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class StageSpec:
-    """A summarization stage (brief or digest): its model and default length in words."""
+    """A summarization stage (brief or digest): its engine, model and length in words.
 
-    model: str
+    The extractive engine needs no model, so ``model`` may be None for it.
+    """
+
+    model: str | None
     words: int
+    engine: Engine = "abstractive"
+
+
+@dataclass(frozen=True)
+class StoriesSpec:
+    """How articles are grouped into stories and claims matched to sentences.
+
+    ``model`` names a sentence-transformers model, or is "tfidf" (no model). Articles join
+    a story when their similarity reaches the threshold for the backend in use and, when
+    both are dated, they were published at most ``window_days`` apart (0: no limit).
+    """
+
+    model: str = TFIDF
+    threshold: float = 0.6
+    tfidf_threshold: float = 0.2
+    window_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -101,6 +126,7 @@ class Config:
     target: str
     routes: dict[str, str]
     stages: dict[str, StageSpec]
+    stories: StoriesSpec = field(default_factory=StoriesSpec)
 
     def route(self, lang: str) -> ModelSpec | None:
         """The translation model for ``lang``, the catch-all ``*`` otherwise; None if English."""
@@ -119,8 +145,10 @@ class Config:
         """The routes key that serves ``lang`` (the language itself or ``*``)."""
         return lang if lang in self.routes else "*"
 
-    def stage(self, stage: str) -> ModelSpec:
-        return self.models[self.stages[stage].model]
+    def stage(self, stage: str) -> ModelSpec | None:
+        """The model of a summarization stage; None when the stage is extractive."""
+        name = self.stages[stage].model
+        return self.models[name] if name and self.stages[stage].engine == "abstractive" else None
 
 
 def resolve_config_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -145,7 +173,7 @@ def parse_config(raw: Any, file: Path) -> Config:
     """Validate the parsed YAML document of ``file``."""
     where = str(file)
     _expect(isinstance(raw, dict), f"{where}: top level must be a mapping")
-    _only_keys(raw, {"models", "translation", "summarization"}, where)
+    _only_keys(raw, {"models", "translation", "summarization", "stories"}, where)
     models_raw = raw.get("models")
     _expect(
         isinstance(models_raw, dict) and models_raw,
@@ -180,22 +208,41 @@ def parse_config(raw: Any, file: Path) -> Config:
         )
         routes[lang] = name
 
-    sm = raw.get("summarization") or {}
+    stages = _parse_stages(raw.get("summarization") or {}, models, where)
+    stories = _parse_stories(raw.get("stories") or {}, models, where)
+    return Config(
+        path=file, models=models, target=target, routes=routes, stages=stages, stories=stories
+    )
+
+
+def _parse_stages(sm: Any, models: dict[str, ModelSpec], where: str) -> dict[str, StageSpec]:
+    """summarization: an optional run-wide engine, then brief and digest stages."""
     _expect(isinstance(sm, dict), f"{where}: 'summarization' must be a mapping")
-    _only_keys(sm, set(STAGES), f"{where}: summarization")
+    _only_keys(sm, {*STAGES, "engine"}, f"{where}: summarization")
+    default_engine = sm.get("engine", "abstractive")
+    _expect(
+        default_engine in ENGINES,
+        f"{where}: summarization.engine '{default_engine}' is not one of {', '.join(ENGINES)}",
+    )
     summarizers = sorted(n for n, m in models.items() if m.task == "summarization")
     stages: dict[str, StageSpec] = {}
     for stage in STAGES:
-        entry = sm.get(stage)
+        entry = sm.get(stage) or {}
+        _expect(isinstance(entry, dict), f"{where}: summarization.{stage} must be a mapping")
+        _only_keys(entry, {"model", "words", "engine"}, f"{where}: summarization.{stage}")
+        engine = entry.get("engine", default_engine)
         _expect(
-            isinstance(entry, dict) and "model" in entry,
-            f"{where}: summarization.{stage} needs 'model: NAME' "
-            f"(summarization models: {', '.join(summarizers) or 'none'})",
+            engine in ENGINES,
+            f"{where}: summarization.{stage}.engine '{engine}' is not one of {', '.join(ENGINES)}",
         )
-        _only_keys(entry, {"model", "words"}, f"{where}: summarization.{stage}")
-        name = str(entry["model"])
+        name = entry.get("model")
         _expect(
-            name in models and models[name].task == "summarization",
+            name is not None or engine == "extractive",
+            f"{where}: summarization.{stage} needs 'model: NAME' "
+            f"(summarization models: {', '.join(summarizers) or 'none'}) or 'engine: extractive'",
+        )
+        _expect(
+            name is None or (str(name) in models and models[str(name)].task == "summarization"),
             f"{where}: summarization.{stage} names '{name}', not a summarization model "
             f"(summarization models: {', '.join(summarizers) or 'none'})",
         )
@@ -204,8 +251,40 @@ def parse_config(raw: Any, file: Path) -> Config:
             isinstance(words, int) and not isinstance(words, bool) and 5 <= words <= 2000,
             f"{where}: summarization.{stage}.words must be a whole number from 5 to 2000",
         )
-        stages[stage] = StageSpec(model=name, words=words)
-    return Config(path=file, models=models, target=target, routes=routes, stages=stages)
+        stages[stage] = StageSpec(
+            model=None if name is None else str(name), words=words, engine=engine
+        )
+    return stages
+
+
+def _parse_stories(raw: Any, models: dict[str, ModelSpec], where: str) -> StoriesSpec:
+    """stories: the embedding model (or tfidf), thresholds and the date window."""
+    _expect(isinstance(raw, dict), f"{where}: 'stories' must be a mapping")
+    keys = {"model", "threshold", "tfidf_threshold", "window_days"}
+    _only_keys(raw, keys, f"{where}: stories")
+    default = StoriesSpec()
+    model = str(raw.get("model", default.model))
+    embedders = sorted(n for n, m in models.items() if m.task == "embedding")
+    _expect(
+        model == TFIDF or (model in models and models[model].task == "embedding"),
+        f"{where}: stories.model '{model}' is not an embedding model "
+        f"(choices: {', '.join([*embedders, TFIDF])})",
+    )
+    values: dict[str, Any] = {"model": model}
+    for key in ("threshold", "tfidf_threshold"):
+        value = raw.get(key, getattr(default, key))
+        _expect(
+            isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1,
+            f"{where}: stories.{key} must be a number above 0 and at most 1",
+        )
+        values[key] = float(value)
+    window = raw.get("window_days", default.window_days)
+    _expect(
+        isinstance(window, int) and not isinstance(window, bool) and window >= 0,
+        f"{where}: stories.window_days must be a whole number of days (0: no limit)",
+    )
+    values["window_days"] = window
+    return StoriesSpec(**values)
 
 
 def _parse_model(name: str, entry: Any, file: Path) -> ModelSpec:
@@ -216,8 +295,14 @@ def _parse_model(name: str, entry: Any, file: Path) -> ModelSpec:
     _expect(isinstance(model_id, str) and model_id.strip(), f"{where} needs an 'id'")
     task = entry.get("task")
     _expect(task in TASKS, f"{where}: task '{task}' is not one of {', '.join(TASKS)}")
-    valid = TRANSLATION_FAMILIES if task == "translation" else SUMMARY_FAMILIES
-    family = entry.get("family", "seq2seq" if task == "summarization" else None)
+    valid = {
+        "translation": TRANSLATION_FAMILIES,
+        "summarization": SUMMARY_FAMILIES,
+        "embedding": EMBEDDING_FAMILIES,
+    }[task]
+    family = entry.get(
+        "family", {"summarization": "seq2seq", "embedding": "sentence-transformers"}.get(task)
+    )
     _expect(family in valid, f"{where}: family '{family}' is not one of {', '.join(valid)}")
 
     local = _local_path(model_id, file.parent, where)

@@ -1,85 +1,275 @@
-"""The merged digest: one summary over all briefs, each point citing its articles.
+"""The merged digest: stories, cited points with sentence evidence, timeline and sources.
 
-The briefs are summarized together (map-reduce when they exceed the model's limit); each
-sentence of the result becomes a point, attributed to the articles whose translation and
-brief share its content words.
+Articles are grouped into stories; each story gets points, written by the summarizer from
+its articles' briefs (abstractive) or picked from their sentences by MMR (extractive).
+Every point cites the articles, and the sentences in them, that say the same thing; a
+point two or more articles support is corroborated. Near-duplicate points are merged.
 """
 
 from __future__ import annotations
 
-import functools
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import regex
+import numpy as np
 
-from .models import Seq2Seq
+from .briefs import Faithfulness, rank_segments, source_texts
+from .config import Engine
+from .extractive import mmr, select
+from .guard import Flag, check, facts
 from .segment import split_sentences
-from .summarize import summarize_many
+from .similarity import Similarity
+from .stories import SourceRow, Story, TimelineEntry, date_range, group, parse_date, timeline
+from .summarize import fit_words, summarize_many
 
-MIN_SUPPORT = 0.2  # share of a point's content words an article must contain to be cited
-RELATIVE_SUPPORT = 0.6  # ... and at least this share of the best article's score
+if TYPE_CHECKING:
+    from .models import Seq2Seq
+    from .pipeline import Article
+
+logger = logging.getLogger("summarizer")
+
+MAX_EVIDENCE = 3  # cited sentences per article and point
+SUPPORT_WEIGHT = 0.4  # how much cross-article support adds to an extractive point's rank
+
+
+@dataclass
+class Evidence:
+    """A sentence that supports a point: the article id and the index of its segment."""
+
+    article: str
+    segment: int
+    score: float
 
 
 @dataclass
 class DigestPoint:
-    """One digest sentence and the ids of the articles it came from."""
+    """One digest sentence, the articles and sentences behind it, and the guard's flags."""
 
     text: str
     sources: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    corroborated: bool = False
+    story: int | None = None
+    warnings: list[Flag] = field(default_factory=list)
 
 
 @dataclass
 class Digest:
-    """The merged summary across articles, as text and as cited points."""
+    """The merged result across articles; empty text when there was nothing to digest."""
 
     text: str
+    engine: str | None = None
+    similarity: str | None = None
     points: list[DigestPoint] = field(default_factory=list)
+    stories: list[Story] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    sources: list[SourceRow] = field(default_factory=list)
+    faithfulness: Faithfulness = field(default_factory=Faithfulness)
+    warnings: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Brief:
-    """What the digest needs from one article."""
-
-    id: str
-    brief: str
-    translation: str
+def sources_table(articles: Sequence[Article]) -> list[SourceRow]:
+    return [
+        SourceRow(
+            article=a.id,
+            title=a.title_translation or a.title,
+            source=a.source,
+            language=a.language,
+            published=a.published,
+            words=len(a.translation.split()),
+            translation_model=a.translation_model,
+        )
+        for a in articles
+    ]
 
 
 def build_digest(
-    model: Seq2Seq, briefs: list[Brief], words: int, show_progress: bool = False
+    articles: Sequence[Article],
+    sim: Similarity,
+    engine: Engine,
+    words: int,
+    model: Seq2Seq | None = None,
+    window_days: int = 30,
+    brief_words: int = 80,
+    strict: bool = False,
+    show_progress: bool = False,
 ) -> Digest:
-    """Summarize the briefs into one digest and cite the articles behind each point."""
-    usable = [b for b in briefs if b.brief.strip()]
-    if not usable:
-        return Digest(text="")
-    joined = "\n\n".join(b.brief for b in usable)
-    (text,) = summarize_many(model, [joined], words, desc="digest", show_progress=show_progress)
-    points = [DigestPoint(s.text, attribute(s.text, usable)) for s in split_sentences(text, "en")]
-    return Digest(text=text, points=points)
+    """Group ``articles`` into stories and write each story's cited points."""
+    digest = Digest(text="", engine=engine, similarity=sim.name, sources=sources_table(articles))
+    if not articles:
+        return digest
+    dates = [parse_date(a.published) for a in articles]
+    vectors = sim.documents([_document(a) for a in articles])
+    clusters = group(vectors, dates, sim.thresholds.story, window_days)
+    total = len(articles)
+    budgets = [max(words * len(c) // total, 12) for c in clusters]
+    for index, members in enumerate(clusters):
+        first, last = date_range([dates[i] for i in members])
+        story = Story(
+            headline=_headline([articles[i] for i in members], vectors[members], sim),
+            articles=[articles[i].id for i in members],
+            first_date=first,
+            last_date=last,
+        )
+        digest.stories.append(story)
+        for i in members:
+            articles[i].story = index
+    digest.timeline = timeline([a.id for a in articles], dates, {a.id: a.story for a in articles})
+
+    if engine == "abstractive":
+        assert model is not None, "the abstractive engine needs a model"
+        drafts = _abstractive_drafts(articles, clusters, budgets, model, show_progress)
+    else:
+        drafts = [
+            _extractive_drafts([articles[i] for i in c], sim, b, brief_words)
+            for c, b in zip(clusters, budgets, strict=True)
+        ]
+
+    kept: list[str] = []
+    for index, (members, story_drafts) in enumerate(zip(clusters, drafts, strict=True)):
+        story_articles = [articles[i] for i in members]
+        points = []
+        for text, own in story_drafts:
+            if kept and sim.matrix([text], kept).max() >= sim.thresholds.duplicate:
+                continue  # a near-duplicate of an earlier point: merged into it
+            point = _cite(text, own, story_articles, sim, index)
+            digest.faithfulness.add([point.warnings])
+            if strict and engine == "abstractive" and point.warnings:
+                digest.faithfulness.dropped += 1
+                continue
+            points.append(point)
+            kept.append(text)
+        if not points and engine == "abstractive" and story_drafts:
+            # --strict dropped every point: fall back to the story's own sentences.
+            for text, own in _extractive_drafts(story_articles, sim, budgets[index], brief_words):
+                points.append(_cite(text, own, story_articles, sim, index))
+                kept.append(text)
+            digest.warnings.append(
+                f"story {index + 1}: every generated point was flagged by the faithfulness "
+                "guard (--strict); its points are sentences from the articles instead"
+            )
+        digest.stories[index].points = list(
+            range(len(digest.points), len(digest.points) + len(points))
+        )
+        digest.points.extend(points)
+    digest.text = "\n\n".join(
+        " ".join(digest.points[i].text for i in story.points)
+        for story in digest.stories
+        if story.points
+    )
+    return digest
 
 
-def attribute(point: str, briefs: list[Brief]) -> list[str]:
-    """Ids of the articles that support ``point``, best supported first."""
-    words = content_words(point)
-    if not words:
+def _document(article: Article) -> list[str]:
+    title = article.title_translation or article.title
+    return ([title] if title else []) + [s.translation for s in article.segments]
+
+
+def _headline(members: Sequence[Article], vectors: np.ndarray, sim: Similarity) -> str:
+    """The title (else lead sentence) closest to the story's centre."""
+    candidates = [a.title_translation or a.title for a in members]
+    candidates = [c for c in candidates if c]
+    if not candidates:
+        leads = [
+            next((s.translation for s in a.segments if len(s.translation.split()) >= 5), None)
+            for a in members
+        ]
+        candidates = [lead for lead in leads if lead] or [members[0].segments[0].translation]
+    centre = vectors.mean(axis=0)
+    scores = sim.vectors(candidates) @ centre
+    return candidates[int(np.argmax(scores))]
+
+
+Draft = tuple[str, tuple[str, int] | None]  # a point's text and, if extracted, its sentence
+
+
+def _abstractive_drafts(
+    articles: Sequence[Article],
+    clusters: list[list[int]],
+    budgets: list[int],
+    model: Seq2Seq,
+    show_progress: bool,
+) -> list[list[Draft]]:
+    """Each story's points: its briefs summarized together, cut to its share of words."""
+    texts = ["\n\n".join(articles[i].brief for i in c if articles[i].brief) for c in clusters]
+    summaries = summarize_many(model, texts, max(budgets), "digest", show_progress)
+    return [
+        [(s.text, None) for s in split_sentences(fit_words(summary, budget), "en")]
+        for summary, budget in zip(summaries, budgets, strict=True)
+    ]
+
+
+def _extractive_drafts(
+    members: Sequence[Article], sim: Similarity, words: int, brief_words: int
+) -> list[Draft]:
+    """MMR over the story's key sentences, preferring those other articles also report."""
+    candidates: list[tuple[Article, int, float]] = []
+    for article in members:
+        scores = rank_segments(article, sim)
+        top = max(scores) or 1.0
+        lengths = [len(s.translation.split()) for s in article.segments]
+        for k in select(scores, lengths, brief_words):
+            candidates.append((article, k, scores[k] / top))
+    if not candidates:
         return []
-    scores = []
-    for b in briefs:
-        vocabulary = content_words(b.translation) | content_words(b.brief)
-        scores.append((len(words & vocabulary) / len(words), b.id))
-    best = max(score for score, _ in scores)
-    threshold = max(MIN_SUPPORT, best * RELATIVE_SUPPORT)
-    return [i for score, i in sorted(scores, key=lambda s: -s[0]) if score >= threshold]
+    texts = [a.segments[k].translation for a, k, _ in candidates]
+    relevance = []
+    for (article, _, rank), text in zip(candidates, texts, strict=True):
+        others = [o for o in members if o is not article]
+        support = sum(
+            1
+            for o in others
+            if sim.matrix([text], [s.translation for s in o.segments]).max()
+            >= sim.thresholds.evidence
+        )
+        share = support / len(others) if others else 0.0
+        relevance.append((1 - SUPPORT_WEIGHT) * rank + SUPPORT_WEIGHT * share)
+    picked = mmr(
+        relevance,
+        sim.matrix(texts, texts),
+        [len(t.split()) for t in texts],
+        words,
+        sim.thresholds.duplicate,
+    )
+    return [(texts[i], (candidates[i][0].id, candidates[i][1])) for i in picked]
 
 
-def content_words(text: str) -> set[str]:
-    """Lower-cased words of ``text`` that are not English stopwords."""
-    stops = _english_stopwords()
-    return {w for w in regex.findall(r"\w+", text.casefold()) if w not in stops and len(w) > 1}
-
-
-@functools.lru_cache(maxsize=1)
-def _english_stopwords() -> frozenset[str]:
-    import justext
-
-    return frozenset(w.casefold() for w in justext.get_stoplist("English"))
+def _cite(
+    text: str,
+    own: tuple[str, int] | None,
+    members: Sequence[Article],
+    sim: Similarity,
+    story: int,
+) -> DigestPoint:
+    """The point with the sentences of the story's articles that support it, and its flags."""
+    threshold = sim.thresholds.evidence
+    evidence: list[Evidence] = []
+    for article in members:
+        scores = sim.matrix([text], [s.translation for s in article.segments])[0]
+        if own and own[0] == article.id:
+            scores[own[1]] = 1.0
+        best = float(scores.max())
+        if best < threshold:
+            continue
+        order = [int(k) for k in np.argsort(-scores) if scores[k] >= max(threshold, best - 0.1)]
+        evidence += [
+            Evidence(article.id, k, round(float(scores[k]), 4)) for k in order[:MAX_EVIDENCE]
+        ]
+    best_of: dict[str, float] = {}
+    for e in evidence:
+        best_of[e.article] = max(best_of.get(e.article, 0.0), e.score)
+    sources = sorted(best_of, key=lambda a: -best_of[a])
+    cited = [a for a in members if a.id in best_of] or list(members)
+    flags = check(text, facts(t for a in cited for t in source_texts(a)))
+    if not sources:
+        flags.insert(0, Flag("unsupported", text, 0, len(text)))
+    return DigestPoint(
+        text=text,
+        sources=sources,
+        evidence=evidence,
+        corroborated=len(sources) >= 2,
+        story=story,
+        warnings=flags,
+    )

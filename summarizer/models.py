@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 from .config import Config, ModelSpec
 from .language import m2m100_code, nllb_code
+from .similarity import Embedder
 
 logger = logging.getLogger("summarizer")
 
@@ -192,18 +193,25 @@ class ModelPool:
     def __init__(self, config: Config, device: Device = "auto") -> None:
         self.config = config
         self.device = pick_device(device)
-        self._models: dict[str, Seq2Seq] = {}
+        self._models: dict[str, Any] = {}
         self._failed: dict[str, ModelLoadError] = {}
         self._lock = threading.Lock()
 
     def get(self, name: str, needed_by: str) -> Seq2Seq:
-        """The loaded model ``name``; ``needed_by`` (e.g. "route 'ar'") goes into errors."""
+        """The loaded seq2seq model ``name``; ``needed_by`` (e.g. "route 'ar'") goes into errors."""
+        return self._load(name, needed_by, load_model)
+
+    def embedder(self, name: str, needed_by: str) -> Embedder:
+        """The loaded sentence-transformers model ``name``."""
+        return self._load(name, needed_by, load_embedder)
+
+    def _load(self, name: str, needed_by: str, loader: Callable[..., Any]) -> Any:
         with self._lock:
             if name in self._failed:
                 raise self._failed[name]
             if name not in self._models:
                 try:
-                    self._models[name] = load_model(
+                    self._models[name] = loader(
                         self.config.models[name], self.device, needed_by, self.config.target
                     )
                 except ModelLoadError as exc:
@@ -241,6 +249,43 @@ def load_model(spec: ModelSpec, device: str, needed_by: str, target: str = "en")
     """Load tokenizer and model; every failure becomes one ModelLoadError line."""
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
+    def load(source: str, common: dict[str, Any]) -> Seq2Seq:
+        tokenizer = AutoTokenizer.from_pretrained(source, **common)
+        model = AutoModelForSeq2SeqLM.from_pretrained(
+            source, use_safetensors=None if spec.allow_pickle else True, **common
+        )
+        model.eval().to(device)
+        return Seq2Seq(spec=spec, tokenizer=tokenizer, model=model, device=device, target=target)
+
+    return _guarded_load(spec, device, needed_by, load)
+
+
+def load_embedder(spec: ModelSpec, device: str, needed_by: str, target: str = "en") -> Embedder:
+    """Load a sentence-transformers model (safetensors, no remote code)."""
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:  # pragma: no cover - a dependency, but say what to do
+        raise ModelLoadError(
+            f"model '{spec.name}' needs sentence-transformers: pip install sentence-transformers"
+        ) from exc
+
+    def load(source: str, common: dict[str, Any]) -> Embedder:
+        model = SentenceTransformer(
+            source,
+            device=device,
+            model_kwargs={"use_safetensors": None if spec.allow_pickle else True},
+            **common,
+        )
+        model.eval()
+        return Embedder(spec=spec, model=model, batch_size=spec.batch_size)
+
+    return _guarded_load(spec, device, needed_by, load)
+
+
+def _guarded_load(
+    spec: ModelSpec, device: str, needed_by: str, load: Callable[[str, dict[str, Any]], Any]
+) -> Any:
+    """Run ``load`` with the offline, safety and error-message rules every model shares."""
     source = spec.source
     cached = is_cached(spec)
     offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
@@ -255,10 +300,7 @@ def load_model(spec: ModelSpec, device: str, needed_by: str, target: str = "en")
         _check_weights(spec)
     logger.info("loading %s model '%s' from %s on %s", spec.task, spec.name, source, device)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, **common)
-        model = AutoModelForSeq2SeqLM.from_pretrained(
-            source, use_safetensors=None if spec.allow_pickle else True, **common
-        )
+        return load(source, common)
     except OSError as exc:
         if not cached:
             raise ModelLoadError(_missing_message(spec, needed_by)) from exc
@@ -271,8 +313,6 @@ def load_model(spec: ModelSpec, device: str, needed_by: str, target: str = "en")
             f"model '{spec.name}' ({source}), needed by {needed_by}, could not be loaded: "
             f"{one_line(exc)}"
         ) from exc
-    model.eval().to(device)
-    return Seq2Seq(spec=spec, tokenizer=tokenizer, model=model, device=device, target=target)
 
 
 def _check_weights(spec: ModelSpec) -> None:

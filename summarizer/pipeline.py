@@ -13,14 +13,16 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .briefs import write_briefs
 from .clean import clean
-from .config import Config, load_config
-from .digest import Brief, Digest, build_digest
+from .config import TFIDF, Config, Engine, load_config
+from .digest import Digest, build_digest, sources_table
+from .guard import Flag
 from .ingest import Document, IngestError, article_id, read_source
 from .language import detect, language_name
-from .models import ModelLoadError, ModelPool
+from .models import ModelLoadError, ModelPool, Seq2Seq, is_cached
 from .segment import Sentence, split_sentences
-from .summarize import summarize_many
+from .similarity import Similarity
 from .translate import TranslationJob, translate_jobs
 
 logger = logging.getLogger("summarizer")
@@ -36,6 +38,9 @@ class Options:
     digest_words: int | None = None
     lang: str | None = None  # force the source language of every article
     translate_only: bool = False
+    engine: Engine | None = None  # both stages; None: each stage's engine in models.yaml
+    strict: bool = False  # drop generated sentences the faithfulness guard flags
+    story_threshold: float | None = None  # similarity needed to share a story
     show_progress: bool = False
 
 
@@ -65,6 +70,9 @@ class Article:
     translation: str
     segments: list[Segment]
     brief: str = ""
+    brief_segments: list[int] = field(default_factory=list)  # extractive: the brief's sentences
+    brief_warnings: list[Flag] = field(default_factory=list)  # offsets within `brief`
+    story: int | None = None
     translation_model: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -90,6 +98,7 @@ class Result:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["options"] = {k: v for k, v in data["options"].items() if k not in ("show_progress",)}
+        data["digest"]["faithfulness"]["share"] = self.digest.faithfulness.share
         return data
 
     def to_json(self) -> str:
@@ -167,7 +176,7 @@ class Summarizer:
                 )
             )  # fmt: skip
 
-        digest = Digest(text="")
+        digest = Digest(text="", sources=sources_table(articles))
         if not options.translate_only and articles:
             digest = self._summarize(articles, options, failed, models)
         return Result(
@@ -247,40 +256,77 @@ class Summarizer:
         failed: list[Failure],
         models: dict[str, str],
     ) -> Digest:
-        """Briefs for every article, then the digest; a missing model fails the stage."""
-        words = {
-            s: getattr(options, f"{s}_words") or self.config.stages[s].words
-            for s in ("brief", "digest")
-        }
-        try:
-            model = self.pool.get(self.config.stages["brief"].model, "summarization stage 'brief'")
-        except ModelLoadError as exc:
-            failed.append(Failure("brief", str(exc)))
-            return Digest(text="")
-        models["brief"] = model.spec.source
-        briefs = summarize_many(
-            model,
-            [a.translation for a in articles],
-            words["brief"],
-            desc="briefs",
-            show_progress=options.show_progress,
-        )
-        for article, brief in zip(articles, briefs, strict=True):
-            article.brief = brief
-        try:
-            model = self.pool.get(
-                self.config.stages["digest"].model, "summarization stage 'digest'"
-            )
-        except ModelLoadError as exc:
-            failed.append(Failure("digest", str(exc)))
-            return Digest(text="")
-        models["digest"] = model.spec.source
-        return build_digest(
-            model,
-            [Brief(a.id, a.brief, a.translation) for a in articles],
-            words["digest"],
-            show_progress=options.show_progress,
-        )
+        """Briefs for every article, then the digest; a missing model fails its stage."""
+        stages = self.config.stages
+        engines = {s: options.engine or stages[s].engine for s in stages}
+        words = {s: getattr(options, f"{s}_words") or stages[s].words for s in stages}
+        empty = Digest(text="", sources=sources_table(articles))
+        loaded: dict[str, Seq2Seq | None] = {}
+        for stage in ("brief", "digest"):
+            loaded[stage] = None
+            if engines[stage] == "extractive":
+                models[stage] = "extractive"
+                continue
+            name = stages[stage].model
+            if name is None:  # models.yaml made the stage extractive; --engine asked otherwise
+                failed.append(
+                    Failure(stage, f"summarization stage '{stage}' has no model in models.yaml; "
+                            "name one there or use --engine extractive")
+                )  # fmt: skip
+                return empty
+            try:
+                loaded[stage] = self.pool.get(name, f"summarization stage '{stage}'")
+            except ModelLoadError as exc:
+                failed.append(Failure(stage, f"{exc}; or use --engine extractive (no model)"))
+                return empty
+            models[stage] = loaded[stage].spec.source  # type: ignore[union-attr]
+
+        sim, note = self._similarity(articles, engines, options)
+        models["stories"] = sim.name
+        report = write_briefs(
+            articles, engines["brief"], loaded["brief"], sim, words["brief"],
+            strict=options.strict, show_progress=options.show_progress,
+        )  # fmt: skip
+        digest = build_digest(
+            articles, sim, engines["digest"], words["digest"], loaded["digest"],
+            window_days=self.config.stories.window_days, brief_words=words["brief"],
+            strict=options.strict, show_progress=options.show_progress,
+        )  # fmt: skip
+        digest.faithfulness.checked += report.checked
+        digest.faithfulness.flagged += report.flagged
+        digest.faithfulness.dropped += report.dropped
+        if note:
+            digest.warnings.insert(0, note)
+        return digest
+
+    def _similarity(
+        self, articles: list[Article], engines: dict[str, Engine], options: Options
+    ) -> tuple[Similarity, str | None]:
+        """Embeddings when the stories model is here (or may be fetched), else TF-IDF.
+
+        An all-extractive run never downloads: it uses the model only if already cached.
+        """
+        spec = self.config.stories
+        note = None
+        if spec.model != TFIDF:
+            model_spec = self.config.models[spec.model]
+            if "abstractive" in engines.values() or is_cached(model_spec):
+                try:
+                    embedder = self.pool.embedder(spec.model, "stories")
+                    threshold = options.story_threshold or spec.threshold
+                    return Similarity.embeddings(embedder, threshold, options.show_progress), None
+                except ModelLoadError as exc:
+                    note = f"stories and citations use TF-IDF instead: {exc}"
+            else:
+                note = (
+                    f"stories and citations use TF-IDF: embedding model '{spec.model}' is not on "
+                    "this machine and the extractive engine downloads nothing "
+                    f"(`summarize models pull {spec.model}` to use it)"
+                )
+            logger.warning("%s", note)
+        corpus = [s.translation for a in articles for s in a.segments]
+        corpus += [a.title_translation or a.title or "" for a in articles]
+        return Similarity.tfidf(corpus, options.story_threshold or spec.tfidf_threshold), note
 
 
 def _join_segments(segments: list[Segment]) -> str:

@@ -1,7 +1,7 @@
-"""Render a Result as Markdown or JSON.
+"""Render a Result as Markdown, JSON or a self-contained HTML report.
 
-Article text is HTML-escaped in Markdown (renderers pass raw HTML through), and originals
-in right-to-left languages are wrapped in a block with the right `dir` and `lang`.
+Article text is HTML-escaped everywhere (Markdown renderers pass raw HTML through), and
+text in right-to-left languages sits in blocks with the right `dir` and `lang`.
 """
 
 from __future__ import annotations
@@ -9,11 +9,14 @@ from __future__ import annotations
 import html
 from typing import Literal
 
+import regex
+
+from .digest import DigestPoint
 from .language import is_rtl, language_name
 from .pipeline import Result
 
-Format = Literal["md", "json"]
-FORMATS: tuple[str, ...] = ("md", "json")
+Format = Literal["md", "json", "html"]
+FORMATS: tuple[str, ...] = ("md", "json", "html")
 
 
 def render(result: Result, fmt: Format) -> str:
@@ -21,26 +24,89 @@ def render(result: Result, fmt: Format) -> str:
         return result.to_json()
     if fmt == "md":
         return to_markdown(result)
+    if fmt == "html":
+        from .report import to_html
+
+        return to_html(result)
     raise ValueError(f"format '{fmt}' is not one of {', '.join(FORMATS)}")
 
 
+def anchor(article: str, segment: int | None = None) -> str:
+    """An ASCII, collision-free HTML id for an article (or one of its sentences)."""
+    safe = regex.sub(r"[^A-Za-z0-9-]", lambda m: f"_{ord(m.group()):x}_", article)
+    return f"a-{safe}" if segment is None else f"a-{safe}-s{segment}"
+
+
+def cited(point: DigestPoint) -> dict[str, list[int]]:
+    """The segment indices a point cites, per article, in citation order."""
+    out: dict[str, list[int]] = {a: [] for a in point.sources}
+    for e in point.evidence:
+        out.setdefault(e.article, []).append(e.segment)
+    return out
+
+
+def support_label(point: DigestPoint) -> str:
+    if point.corroborated:
+        return f"corroborated by {len(point.sources)} articles"
+    return "single source" if point.sources else "no supporting sentence found"
+
+
 def to_markdown(result: Result) -> str:
-    """A readable report: the digest with citations, then every article, then failures."""
+    """A readable report: stories and cited points, timeline, sources, articles, failures."""
     esc = _escape
+    digest = result.digest
     out: list[str] = []
-    if result.digest.text:
+    if digest.points:
         out += ["# Digest", ""]
-        for point in result.digest.points:
-            cites = (
-                ", ".join(f"[{esc(s)}](#{_attr(s)})" for s in point.sources) or "no source found"
+        for story in digest.stories:
+            dates = _dates(story.first_date, story.last_date)
+            out += [
+                f"## {esc(story.headline)}",
+                "",
+                f"{dates}; {len(story.articles)} article(s)",
+                "",
+            ]
+            for i in story.points:
+                point = digest.points[i]
+                cites = "; ".join(
+                    f"[{esc(a)}](#{anchor(a)}) sentence {', '.join(str(k + 1) for k in ks)}"
+                    for a, ks in cited(point).items()
+                )
+                out.append(f"- {esc(point.text)} ({support_label(point)}: {cites or 'none'})")
+                out += [f"  - Warning: {esc(f.describe())}" for f in point.warnings]
+            out.append("")
+        out += _faithfulness_lines(result)
+        out += [f"> Note: {esc(w)}" for w in digest.warnings]
+        out.append("")
+    if digest.timeline:
+        out += ["# Timeline", ""]
+        titles = {a.id: a.title_translation or a.title or a.id for a in result.articles}
+        for entry in digest.timeline:
+            story = f"story {entry.story + 1}" if entry.story is not None else "no story"
+            out.append(
+                f"- {entry.date or 'undated'}: [{esc(titles.get(entry.article, entry.article))}]"
+                f"(#{anchor(entry.article)}) ({story})"
             )
-            out.append(f"- {esc(point.text)} ({cites})")
+        out.append("")
+    if digest.sources:
+        out += ["# Sources", "", "| Article | Title | Language | Published | Words | Model |"]
+        out.append("|---|---|---|---|---|---|")
+        for row in digest.sources:
+            cells = [
+                f"[{row.article}](#{anchor(row.article)})",
+                row.title or "",
+                language_name(row.language),
+                row.published or "undated",
+                str(row.words),
+                row.translation_model or "not translated",
+            ]
+            out.append("| " + " | ".join(esc(c).replace("|", "\\|") for c in cells) + " |")
         out.append("")
     if result.articles:
         out += ["# Articles", ""]
     for a in result.articles:
         heading = a.title_translation or a.title or a.id
-        out += [f'<a id="{_attr(a.id)}"></a>', f"## {esc(heading)}", ""]
+        out += [f'<a id="{anchor(a.id)}"></a>', f"## {esc(heading)}", ""]
         meta = [
             f"id `{esc(a.id)}`",
             f"{language_name(a.language)} ({a.language_confidence:.2f})",
@@ -51,9 +117,13 @@ def to_markdown(result: Result) -> str:
         out += ["; ".join(meta), ""]
         if a.brief:
             out += [f"**Brief:** {esc(a.brief)}", ""]
+        for flag in a.brief_warnings:
+            out += [f"> Brief warning: {esc(flag.describe())}", ""]
         for warning in a.warnings:
             out += [f"> Warning: {esc(warning)}", ""]
-        out += ["**Translation:**", "", *_paragraphs(a.translation), ""]
+        out += ["**Translation, sentence by sentence:**", ""]
+        out += [f"{k + 1}. {esc(s.translation)}" for k, s in enumerate(a.segments)]
+        out.append("")
         if a.translation != a.original:
             direction = "rtl" if is_rtl(a.language) else "ltr"
             out += [
@@ -73,11 +143,23 @@ def to_markdown(result: Result) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _paragraphs(text: str) -> list[str]:
-    out: list[str] = []
-    for paragraph in text.split("\n\n"):
-        out += [_escape(paragraph), ""]
-    return out[:-1]
+def _faithfulness_lines(result: Result) -> list[str]:
+    f = result.digest.faithfulness
+    if not f.checked:
+        return []
+    line = (
+        f"Faithfulness: {f.flagged} of {f.checked} summary sentences ({f.share:.0%}) name a "
+        "number, date or name not found in their source"
+    )
+    if f.dropped:
+        line += f"; {f.dropped} dropped (--strict)"
+    return [f"*{line}.*", ""]
+
+
+def _dates(first: str | None, last: str | None) -> str:
+    if not first:
+        return "undated"
+    return first if first == last else f"{first} to {last}"
 
 
 def _escape(text: str) -> str:

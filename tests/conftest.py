@@ -42,6 +42,10 @@ models:
     family: bart
     max_input_tokens: 96
     generation: {num_beams: 2, no_repeat_ngram_size: 3}
+  tiny-st:
+    id: ./st
+    task: embedding
+    family: sentence-transformers
 translation:
   target: en
   routes:
@@ -53,6 +57,8 @@ translation:
 summarization:
   brief: {model: tiny-bart, words: 20}
   digest: {model: tiny-bart, words: 30}
+stories:
+  model: tiny-st
 """
 
 
@@ -64,8 +70,14 @@ def our_texts() -> list[str]:
 
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder with tiny Marian, NLLB, M2M100 and BART models and a models.yaml for them."""
-    from tiny_models import build_bart, build_m2m100, build_marian, build_nllb
+    """Tiny Marian, NLLB, M2M100, BART and sentence-transformers models, and their yaml."""
+    from tiny_models import (
+        build_bart,
+        build_m2m100,
+        build_marian,
+        build_nllb,
+        build_sentence_transformer,
+    )
 
     root = tmp_path_factory.mktemp("tiny-models")
     corpus = [line for text in our_texts() for line in text.splitlines() if line.strip()]
@@ -73,6 +85,7 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_nllb(root / "nllb", corpus)
     build_m2m100(root / "m2m100", corpus)
     build_bart(root / "bart", corpus)
+    build_sentence_transformer(root / "st", corpus)
     (root / "models.yaml").write_text(TINY_YAML, encoding="utf-8")
     return root
 

@@ -107,7 +107,8 @@ def test_models_list_shows_routes_and_cache(capsys, tiny_config):
     assert code == 0
     lines = {line.split()[0]: line for line in stdout.splitlines()[2:]}
     assert "translate de" in lines["tiny-marian"] and " yes " in lines["tiny-marian"]
-    assert "brief, digest" in lines["tiny-bart"]
+    assert "brief (abstractive), digest (abstractive)" in lines["tiny-bart"]
+    assert "stories, citations" in lines["tiny-st"]
 
 
 def test_disk_full_keeps_previous_output(capsys, tiny_config, tmp_path, monkeypatch):

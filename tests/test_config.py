@@ -159,7 +159,8 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
     data = variant()
     data["modles"] = {}
     with pytest.raises(
-        ConfigError, match=r"unknown key\(s\) modles \(valid: models, summarization, translation\)"
+        ConfigError,
+        match=r"unknown key\(s\) modles \(valid: models, stories, summarization, translation\)",
     ):
         load_variant(tmp_path, data)
 

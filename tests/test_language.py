@@ -21,7 +21,7 @@ SEED_LANGS = ["he", "ar", "fa", "ar", "de"]
 
 
 def test_all_example_languages_present() -> None:
-    langs = sorted(p.name.split("_", 1)[0] for p in EXAMPLES.glob("*.txt"))
+    langs = sorted({p.name.split("_", 1)[0] for p in EXAMPLES.glob("*.txt")})
     assert langs == ["ar", "de", "en", "fa", "he"]
 
 

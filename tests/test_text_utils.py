@@ -1,8 +1,7 @@
-"""fit_words (summary trimming) and digest attribution: pure text functions."""
+"""fit_words: summary trimming to whole sentences."""
 
 from __future__ import annotations
 
-from summarizer.digest import Brief, attribute, content_words
 from summarizer.summarize import fit_words
 
 
@@ -31,37 +30,3 @@ def test_fit_words_without_sentence_end_cuts_to_words() -> None:
 
 def test_fit_words_empty() -> None:
     assert fit_words("", 10) == ""
-
-
-BRIEFS = [
-    Brief(
-        id="a",
-        brief="Ministers signed a water agreement in Vienna.",
-        translation="Ministers from seven countries signed a desalination agreement in Vienna.",
-    ),
-    Brief(
-        id="b",
-        brief="A solar plant opened in the desert.",
-        translation="A solar plant with battery storage opened in the Negev desert on Monday.",
-    ),
-]
-
-
-def test_attribute_point_to_its_source_first() -> None:
-    sources = attribute("The solar plant has battery storage in the Negev.", BRIEFS)
-    assert sources[0] == "b"
-    assert "a" not in sources
-
-
-def test_attribute_shared_point_cites_both() -> None:
-    sources = attribute("Ministers opened a solar plant and signed an agreement.", BRIEFS)
-    assert set(sources) == {"a", "b"}
-
-
-def test_attribute_point_without_content_words() -> None:
-    assert content_words("It was the one that they had.") == set()
-    assert attribute("It was the one that they had.", BRIEFS) == []
-
-
-def test_content_words_lowercase_without_stopwords() -> None:
-    assert content_words("The Solar plant, and THE battery!") == {"solar", "plant", "battery"}

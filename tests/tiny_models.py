@@ -44,7 +44,7 @@ from transformers.models.m2m_100.tokenization_m2m_100 import FAIRSEQ_LANGUAGE_CO
 #: The 100 language codes of facebook/m2m100 ("af" ... "zu"), in id order.
 M2M100_LANGUAGE_CODES: list[str] = list(FAIRSEQ_LANGUAGE_CODES["m2m100"])
 
-__all__ = ["build_bart", "build_m2m100", "build_marian", "build_nllb"]
+__all__ = ["build_bart", "build_m2m100", "build_marian", "build_nllb", "build_sentence_transformer"]
 
 #: Longest input/output any tiny model accepts (positions and tokenizer limit).
 MAX_LENGTH = 256
@@ -382,4 +382,58 @@ def build_bart(out_dir: Path, corpus: list[str], vocab_size: int = 500) -> Path:
         ),
         out_dir,
     )
+    return out_dir
+
+
+def build_sentence_transformer(out_dir: Path, corpus: list[str], vocab_size: int = 600) -> Path:
+    """Write a tiny sentence-transformers model: BertModel + WordPiece + mean pooling.
+
+    The same layout as sentence-transformers/all-MiniLM-L6-v2 (modules.json, a
+    1_Pooling folder, model.safetensors at the top), loadable by ``SentenceTransformer``.
+    """
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    from tokenizers import normalizers, processors
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    out_dir = Path(out_dir)
+    raw = out_dir.with_name(out_dir.name + "-bert")
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    wordpiece = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    wordpiece.normalizer = normalizers.BertNormalizer(lowercase=True)
+    wordpiece.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    wordpiece.decoder = decoders.WordPiece()
+    trainer = trainers.WordPieceTrainer(
+        vocab_size=vocab_size, special_tokens=specials, show_progress=False
+    )
+    wordpiece.train_from_iterator(_clean_corpus(corpus), trainer=trainer)
+    cls_id, sep_id = wordpiece.token_to_id("[CLS]"), wordpiece.token_to_id("[SEP]")
+    wordpiece.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    tokenizer = BertTokenizerFast(
+        tokenizer_object=wordpiece,
+        model_max_length=MAX_LENGTH // 2,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+    )
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=MAX_LENGTH // 2,
+    )
+    torch.manual_seed(SEED)
+    BertModel(config).eval().save_pretrained(raw, safe_serialization=True)
+    tokenizer.save_pretrained(raw)
+    transformer = Transformer(str(raw), max_seq_length=MAX_LENGTH // 2)
+    pooling = Pooling(transformer.get_embedding_dimension(), "mean")
+    SentenceTransformer(modules=[transformer, pooling], device="cpu").save(str(out_dir))
     return out_dir

@@ -1,0 +1,122 @@
+"""Per-article briefs by either engine, each sentence checked by the faithfulness guard.
+
+Abstractive briefs come from the seq2seq summarizer (map-reduce for long articles);
+extractive briefs are the article's own most central sentences. With ``strict``, an
+abstractive sentence the guard flags is dropped; a brief left empty falls back to the
+extractive one, so every article keeps a brief.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .config import Engine
+from .extractive import rank, select
+from .guard import Flag, check, facts
+from .segment import split_sentences
+from .similarity import Similarity
+from .summarize import summarize_many
+
+if TYPE_CHECKING:
+    from .models import Seq2Seq
+    from .pipeline import Article
+
+logger = logging.getLogger("summarizer")
+
+
+@dataclass
+class Faithfulness:
+    """How many summary sentences the guard checked and flagged in a run (and dropped)."""
+
+    checked: int = 0
+    flagged: int = 0
+    dropped: int = 0
+
+    @property
+    def share(self) -> float:
+        return round(self.flagged / self.checked, 4) if self.checked else 0.0
+
+    def add(self, flags: Sequence[Sequence[Flag]]) -> None:
+        self.checked += len(flags)
+        self.flagged += sum(1 for f in flags if f)
+
+
+def rank_segments(article: Article, sim: Similarity) -> list[float]:
+    """Rank in [0, 1] of each translated sentence of ``article`` (centrality and position)."""
+    texts = [s.translation for s in article.segments]
+    return [float(x) for x in rank(sim.matrix(texts, texts))]
+
+
+def extractive_brief(article: Article, sim: Similarity, words: int) -> list[int]:
+    """Indices of the segments that make the article's extractive brief, in text order."""
+    scores = rank_segments(article, sim)
+    lengths = [len(s.translation.split()) for s in article.segments]
+    return select(scores, lengths, words)
+
+
+def source_texts(article: Article) -> list[str]:
+    """What a summary of ``article`` may draw on: its translated title and text."""
+    return [t for t in (article.title_translation or article.title, article.translation) if t]
+
+
+def write_briefs(
+    articles: Sequence[Article],
+    engine: Engine,
+    model: Seq2Seq | None,
+    sim: Similarity,
+    words: int,
+    strict: bool = False,
+    show_progress: bool = False,
+) -> Faithfulness:
+    """Set each article's brief, its segments (extractive) and the guard's flags on it."""
+    report = Faithfulness()
+    if engine == "abstractive":
+        assert model is not None, "the abstractive engine needs a model"
+        texts = summarize_many(
+            model, [a.translation for a in articles], words, "briefs", show_progress
+        )
+    for i, article in enumerate(articles):
+        if engine == "extractive":
+            article.brief_segments = extractive_brief(article, sim, words)
+            article.brief = _joined(article, article.brief_segments)
+            article.brief_warnings = []
+            report.add([[] for _ in article.brief_segments])
+            continue
+        source = facts(source_texts(article))
+        sentences = [s.text for s in split_sentences(texts[i], "en")]
+        flags = [check(s, source) for s in sentences]
+        report.add(flags)
+        if strict and any(flags):
+            kept = [s for s, f in zip(sentences, flags, strict=True) if not f]
+            report.dropped += len(sentences) - len(kept)
+            if kept:
+                article.brief = " ".join(kept)
+            else:
+                article.brief_segments = extractive_brief(article, sim, words)
+                article.brief = _joined(article, article.brief_segments)
+                article.warnings.append(
+                    "every sentence of the generated brief named a number or name not in the "
+                    "article (--strict); the brief is the article's own key sentences instead"
+                )
+            article.brief_warnings = []
+        else:
+            article.brief = " ".join(sentences)
+            article.brief_warnings = _offset_flags(sentences, flags)
+    return report
+
+
+def _joined(article: Article, segments: list[int]) -> str:
+    return " ".join(article.segments[k].translation for k in segments)
+
+
+def _offset_flags(sentences: list[str], flags: list[list[Flag]]) -> list[Flag]:
+    """Flags with offsets moved from their sentence into the brief (sentences joined by ' ')."""
+    out: list[Flag] = []
+    offset = 0
+    for sentence, found in zip(sentences, flags, strict=True):
+        out += [Flag(f.kind, f.span, f.start + offset, f.end + offset) for f in found]
+        offset += len(sentence) + 1
+    return out

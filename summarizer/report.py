@@ -1,0 +1,205 @@
+"""The HTML report: one self-contained file (inline CSS, no scripts, no network assets).
+
+Digest first (stories, cited points, timeline, sources), then one card per article with
+the original and its translation side by side, sentence by sentence. Every citation is a
+link to the cited sentence's row. All article text is escaped; right-to-left originals
+carry `dir="rtl"` and their `lang`.
+"""
+
+from __future__ import annotations
+
+import html
+
+from .language import is_rtl, language_name
+from .pipeline import Article, Result
+from .render import anchor, cited, support_label
+
+CSS = """
+:root { --ink: #1d2430; --muted: #5b6473; --line: #d8dde5; --ok: #1f7a45; --warn: #a2561b; }
+* { box-sizing: border-box; }
+body { font: 16px/1.5 system-ui, sans-serif; color: var(--ink); margin: 0 auto;
+       max-width: 72rem; padding: 1.5rem; }
+h1, h2, h3 { line-height: 1.25; }
+.meta, .dates { color: var(--muted); font-size: .9rem; }
+.story { border-left: 4px solid var(--line); padding-left: 1rem; margin: 1.5rem 0; }
+.point { margin: .5rem 0; }
+.badge { font-size: .75rem; border-radius: .6rem; padding: 0 .5rem; margin-left: .3rem;
+         border: 1px solid currentColor; white-space: nowrap; }
+.corroborated .badge { color: var(--ok); }
+.single .badge, .unsupported .badge { color: var(--warn); }
+.cite { font-size: .85rem; margin-left: .3rem; }
+.flag { display: block; color: var(--warn); font-size: .85rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border-bottom: 1px solid var(--line); padding: .35rem .5rem; text-align: start;
+         vertical-align: top; }
+.card { border: 1px solid var(--line); border-radius: .5rem; padding: 1rem 1.25rem;
+        margin: 1.5rem 0; }
+.parallel td { width: 50%; }
+.parallel td.n { width: 2.5rem; color: var(--muted); }
+.brief { background: #f3f5f8; padding: .75rem 1rem; border-radius: .4rem; }
+.in-brief td { background: #fbf7e6; }
+tr:target td, .card:target { outline: 3px solid #e0a526; background: #fff4cf; }
+[dir="rtl"] { text-align: right; }
+"""
+
+
+def to_html(result: Result) -> str:
+    """The whole report as one HTML document."""
+    articles = {a.id: a for a in result.articles}
+    body: list[str] = ["<h1>News digest</h1>", _summary_line(result)]
+    body += _digest(result, articles)
+    body += _timeline(result, articles)
+    body += _sources(result)
+    if result.articles:
+        body.append('<section id="articles"><h2>Articles</h2>')
+        body += [_card(a) for a in result.articles]
+        body.append("</section>")
+    if result.failed:
+        body.append('<section id="failed"><h2>Not processed</h2><ul>')
+        body += [f"<li><code>{_e(f.source)}</code>: {_e(f.error)}</li>" for f in result.failed]
+        body.append("</ul></section>")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>News digest</title>\n"
+        f"<style>{CSS}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+    )
+
+
+def _summary_line(result: Result) -> str:
+    d = result.digest
+    parts = [f"{len(result.articles)} article(s)", f"{len(d.stories)} story(ies)"]
+    if d.engine:
+        parts.append(f"engine: {d.engine}")
+    if d.similarity:
+        parts.append(f"similarity: {d.similarity}")
+    f = d.faithfulness
+    if f.checked:
+        flagged = f"faithfulness: {f.flagged} of {f.checked} summary sentences ({f.share:.0%})"
+        parts.append(flagged + " name a number, date or name not in their source")
+        if f.dropped:
+            parts.append(f"{f.dropped} dropped (--strict)")
+    return f'<p class="meta">{_e("; ".join(parts))}</p>'
+
+
+def _digest(result: Result, articles: dict[str, Article]) -> list[str]:
+    d = result.digest
+    if not d.points:
+        return []
+    out = ['<section id="digest"><h2>Digest</h2>']
+    out += [f'<p class="flag">{_e(w)}</p>' for w in d.warnings]
+    for n, story in enumerate(d.stories):
+        dates = story.first_date or "undated"
+        if story.last_date and story.last_date != story.first_date:
+            dates += f" to {story.last_date}"
+        out.append(f'<article class="story" id="story-{n + 1}">')
+        out.append(f"<h3>{_e(story.headline)}</h3>")
+        out.append(f'<p class="dates">{_e(dates)}; {len(story.articles)} article(s)</p><ul>')
+        for i in story.points:
+            point = d.points[i]
+            kind = (
+                "corroborated"
+                if point.corroborated
+                else "single"
+                if point.sources
+                else "unsupported"
+            )
+            links = [
+                f'<a class="cite" href="#{anchor(a, k)}" title="{_e(_title(articles, a))}">'
+                f"[{_e(a)} §{k + 1}]</a>"
+                for a, ks in cited(point).items()
+                for k in ks
+            ]
+            flags = [f'<span class="flag">{_e(f.describe())}</span>' for f in point.warnings]
+            out.append(
+                f'<li class="point {kind}">{_e(point.text)}'
+                f'<span class="badge">{_e(support_label(point))}</span>'
+                + "".join(links)
+                + "".join(flags)
+                + "</li>"
+            )
+        out.append("</ul></article>")
+    out.append("</section>")
+    return out
+
+
+def _timeline(result: Result, articles: dict[str, Article]) -> list[str]:
+    entries = result.digest.timeline
+    if not entries:
+        return []
+    out = ['<section id="timeline"><h2>Timeline</h2><ol>']
+    for e in entries:
+        story = (
+            f'<a href="#story-{e.story + 1}">story {e.story + 1}</a>' if e.story is not None else ""
+        )
+        out.append(
+            f"<li><time>{_e(e.date or 'undated')}</time> "
+            f'<a href="#{anchor(e.article)}">{_e(_title(articles, e.article))}</a> {story}</li>'
+        )
+    out.append("</ol></section>")
+    return out
+
+
+def _sources(result: Result) -> list[str]:
+    rows = result.digest.sources
+    if not rows:
+        return []
+    out = [
+        '<section id="sources"><h2>Sources</h2><table><thead><tr><th>Article</th><th>Title</th>'
+        "<th>Language</th><th>Published</th><th>Words</th><th>Translated by</th></tr></thead>"
+        "<tbody>"
+    ]
+    for r in rows:
+        out.append(
+            f'<tr><td><a href="#{anchor(r.article)}">{_e(r.article)}</a></td>'
+            f"<td>{_e(r.title or '')}</td><td>{_e(language_name(r.language))}</td>"
+            f"<td>{_e(r.published or 'undated')}</td><td>{r.words}</td>"
+            f"<td>{_e(r.translation_model or 'not translated')}</td></tr>"
+        )
+    out.append("</tbody></table></section>")
+    return out
+
+
+def _card(a: Article) -> str:
+    lang = _e(a.language)
+    direction = "rtl" if is_rtl(a.language) else "ltr"
+    translated = a.translation != a.original
+    out = [f'<article class="card" id="{anchor(a.id)}">']
+    if a.title_translation or a.title:
+        out.append(f"<h3>{_e(a.title_translation or a.title or '')}</h3>")
+    if translated and a.title:
+        out.append(f'<p dir="{direction}" lang="{lang}"><b>{_e(a.title)}</b></p>')
+    meta = [a.id, f"{language_name(a.language)} ({a.language_confidence:.2f})", a.source]
+    meta.append(f"published {a.published}" if a.published else "undated")
+    if a.translation_model:
+        meta.append(f"translated by {a.translation_model}")
+    out.append(f'<p class="meta">{_e("; ".join(meta))}</p>')
+    if a.brief:
+        out.append(f'<div class="brief"><b>Brief:</b> {_e(a.brief)}</div>')
+    out += [f'<p class="flag">Brief: {_e(f.describe())}</p>' for f in a.brief_warnings]
+    out += [f'<p class="flag">{_e(w)}</p>' for w in a.warnings]
+    head = f"<th>Original ({_e(language_name(a.language))})</th><th>English</th>"
+    out.append(
+        '<table class="parallel"><thead><tr><th>#</th>'
+        + (head if translated else "<th>Text</th>")
+        + "</tr></thead><tbody>"
+    )
+    in_brief = set(a.brief_segments)
+    for k, s in enumerate(a.segments):
+        mark = ' class="in-brief"' if k in in_brief else ""
+        cells = f'<td class="n">{k + 1}</td>'
+        if translated:
+            cells += f'<td dir="{direction}" lang="{lang}">{_e(s.source)}</td>'
+        cells += f'<td lang="en">{_e(s.translation)}</td>'
+        out.append(f'<tr id="{anchor(a.id, k)}"{mark}>{cells}</tr>')
+    out.append("</tbody></table></article>")
+    return "\n".join(out)
+
+
+def _title(articles: dict[str, Article], article_id: str) -> str:
+    a = articles.get(article_id)
+    return (a.title_translation or a.title or a.id) if a else article_id
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)

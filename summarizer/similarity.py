@@ -1,0 +1,135 @@
+"""How alike two English texts are: sentence embeddings, or TF-IDF when no model is wanted.
+
+Stories, citations, near-duplicate merging and the extractive engine all ask one question,
+"how similar are these texts?", of one `Similarity`. Its thresholds belong to the backend
+(cosines of embeddings and of TF-IDF vectors live on different scales).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from .config import TFIDF, ModelSpec
+from .utils import progress_bar
+
+logger = logging.getLogger("summarizer")
+
+Backend = Literal["embeddings", "tfidf"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Cosine similarities that mean: same story, supports a claim, says the same thing."""
+
+    story: float
+    evidence: float
+    duplicate: float
+
+
+# Evidence and duplicate levels; the story level comes from models.yaml (stories section).
+EMBEDDING_LEVELS = {"evidence": 0.55, "duplicate": 0.85}
+TFIDF_LEVELS = {"evidence": 0.25, "duplicate": 0.6}
+
+
+class Similarity:
+    """Cosine similarity of English texts by one backend; vectors are cached per text."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        name: str,
+        thresholds: Thresholds,
+        encoder: Any = None,
+        show_progress: bool = False,
+    ) -> None:
+        self.backend = backend
+        self.name = name  # "tfidf" or the embedding model's source
+        self.thresholds = thresholds
+        self._encoder = encoder  # a fitted TfidfVectorizer or an Embedder
+        self._cache: dict[str, np.ndarray] = {}
+        self._show_progress = show_progress
+
+    @classmethod
+    def tfidf(cls, corpus: Sequence[str], story_threshold: float) -> Similarity:
+        """TF-IDF over English words and word pairs, fitted on the run's own texts."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vectorizer = TfidfVectorizer(
+            stop_words="english", sublinear_tf=True, ngram_range=(1, 2), strip_accents="unicode"
+        )
+        texts = [t for t in corpus if t.strip()] or ["empty"]
+        try:
+            vectorizer.fit(texts)
+        except ValueError:  # only stopwords: keep every word
+            vectorizer = TfidfVectorizer(sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")
+            vectorizer.fit([*texts, "empty"])
+        levels = Thresholds(story_threshold, **TFIDF_LEVELS)
+        return cls("tfidf", TFIDF, levels, vectorizer)
+
+    @classmethod
+    def embeddings(
+        cls, embedder: Embedder, story_threshold: float, show_progress: bool = False
+    ) -> Similarity:
+        levels = Thresholds(story_threshold, **EMBEDDING_LEVELS)
+        return cls("embeddings", embedder.spec.source, levels, embedder, show_progress)
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length vectors of ``texts`` (zero vectors for texts with no known word)."""
+        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if todo:
+            if self.backend == "tfidf":
+                found = self._encoder.transform(todo).toarray()
+            else:
+                found = self._encoder.encode(todo, self._show_progress)
+            for text, vector in zip(todo, found, strict=True):
+                self._cache[text] = _unit(np.asarray(vector, dtype=np.float32))
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.stack([self._cache[t] for t in texts])
+
+    def matrix(self, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
+        """Cosine similarity of every text of ``a`` with every text of ``b``."""
+        if not a or not b:
+            return np.zeros((len(a), len(b)), dtype=np.float32)
+        return np.clip(self.vectors(a) @ self.vectors(b).T, -1.0, 1.0)
+
+    def documents(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
+        """One unit vector per document (a list of sentences): the mean of its sentences'."""
+        rows = []
+        for sentences in docs:
+            if self.backend == "tfidf":  # one bag of words for the whole document
+                rows.append(self.vectors([" ".join(sentences)])[0])
+            else:
+                vectors = self.vectors(list(sentences))
+                rows.append(_unit(vectors.mean(axis=0)) if len(vectors) else vectors)
+        return np.stack(rows) if rows else np.zeros((0, 1), dtype=np.float32)
+
+
+@dataclass
+class Embedder:
+    """A loaded sentence-transformers model."""
+
+    spec: ModelSpec
+    model: Any
+    batch_size: int = 32
+
+    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        out = []
+        with progress_bar(len(texts), "embedding", show_progress) as bar:
+            for start in range(0, len(texts), self.batch_size):
+                batch = texts[start : start + self.batch_size]
+                out.append(
+                    self.model.encode(batch, normalize_embeddings=True, show_progress_bar=False)
+                )
+                bar.update(len(batch))
+        return np.concatenate(out) if out else np.zeros((0, 1), dtype=np.float32)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
