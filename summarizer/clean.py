@@ -192,6 +192,12 @@ def clean(text: str, lang: str | None = None, title: str | None = None) -> Clean
         elif i != head or title != u:
             removed.append(u)
     published = find_date([u for u in removed if len(u) <= 120], lang)
+    # A leading line that is only a date (any script, any calendar beside it) is a dateline.
+    if paragraphs and len(paragraphs[0]) <= 80 and not _terminal(paragraphs[0]):
+        date = find_date(paragraphs[:1], lang)
+        if date and len(paragraphs[0].split()) <= 8:
+            removed.append(paragraphs.pop(0))
+            published = published or date
     if removed:
         logger.debug("removed %d boilerplate line(s)", len(removed))
     return Cleaned(title=title, paragraphs=paragraphs, published=published, removed=removed)

@@ -131,24 +131,30 @@ def build_digest(
     for index, (members, story_drafts) in enumerate(zip(clusters, drafts, strict=True)):
         story_articles = [articles[i] for i in members]
         points = []
+        dropped = 0
         for text, own in story_drafts:
             if kept and sim.matrix([text], kept).max() >= sim.thresholds.duplicate:
                 continue  # a near-duplicate of an earlier point: merged into it
             point = _cite(text, own, story_articles, sim, index)
             digest.faithfulness.add([point.warnings])
             if strict and engine == "abstractive" and point.warnings:
-                digest.faithfulness.dropped += 1
+                dropped += 1
                 continue
             points.append(point)
             kept.append(text)
-        if not points and engine == "abstractive" and story_drafts:
-            # --strict dropped every point: fall back to the story's own sentences.
+        digest.faithfulness.dropped += dropped
+        if not points and engine == "abstractive":
+            # Nothing of its own survived: the story's key sentences speak for it instead.
             for text, own in _extractive_drafts(story_articles, sim, budgets[index], brief_words):
                 points.append(_cite(text, own, story_articles, sim, index))
                 kept.append(text)
+            why = (
+                "every generated point was flagged by the faithfulness guard (--strict)"
+                if dropped
+                else "the generated points repeated other stories"
+            )
             digest.warnings.append(
-                f"story {index + 1}: every generated point was flagged by the faithfulness "
-                "guard (--strict); its points are sentences from the articles instead"
+                f"story {index + 1}: {why}; its points are sentences from its articles instead"
             )
         digest.stories[index].points = list(
             range(len(digest.points), len(digest.points) + len(points))

@@ -20,12 +20,15 @@ FlagKind = Literal["number", "amount", "date", "entity", "unsupported"]
 
 NUMBER = regex.compile(
     r"(?<![\p{Nd}\p{L}])(\p{Nd}+(?:[.,٫٬]\p{Nd}+)*)"
-    r"(?:\s*[-\s]?\s*(thousand|million|billion|trillion|bn|mn|mln|k)\b)?",
+    r"(?:\s*[-\s]?\s*(thousand|million|billion|trillion|bn|mn|mln|k"
+    r"|ألف|مليون|مليار|هزار|میلیون|میلیارد)\b)?",
     regex.IGNORECASE,
 )
 SCALES = {
     "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "mln": 1e6,
     "billion": 1e9, "bn": 1e9, "trillion": 1e12,
+    # left in place by machine translation now and then
+    "ألف": 1e3, "هزار": 1e3, "مليون": 1e6, "میلیون": 1e6, "مليار": 1e9, "میلیارد": 1e9,
 }  # fmt: skip
 CURRENCY_BEFORE = regex.compile(r"(?:\p{Sc}|\b(?:USD|EUR|US\$))\s*$")
 CURRENCY_AFTER = regex.compile(

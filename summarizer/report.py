@@ -36,6 +36,7 @@ th, td { border-bottom: 1px solid var(--line); padding: .35rem .5rem; text-align
         margin: 1.5rem 0; }
 .parallel td { width: 50%; }
 .parallel td.n { width: 2.5rem; color: var(--muted); }
+.parallel.single td { width: auto; }
 .brief { background: #f3f5f8; padding: .75rem 1rem; border-radius: .4rem; }
 .in-brief td { background: #fbf7e6; }
 tr:target td, .card:target { outline: 3px solid #e0a526; background: #fff4cf; }
@@ -68,7 +69,7 @@ def to_html(result: Result) -> str:
 
 def _summary_line(result: Result) -> str:
     d = result.digest
-    parts = [f"{len(result.articles)} article(s)", f"{len(d.stories)} story(ies)"]
+    parts = [_count(len(result.articles), "article"), _count(len(d.stories), "story", "stories")]
     if d.engine:
         parts.append(f"engine: {d.engine}")
     if d.similarity:
@@ -94,7 +95,8 @@ def _digest(result: Result, articles: dict[str, Article]) -> list[str]:
             dates += f" to {story.last_date}"
         out.append(f'<article class="story" id="story-{n + 1}">')
         out.append(f"<h3>{_e(story.headline)}</h3>")
-        out.append(f'<p class="dates">{_e(dates)}; {len(story.articles)} article(s)</p><ul>')
+        count = _count(len(story.articles), "article")
+        out.append(f'<p class="dates">{_e(dates)}; {count}</p><ul>')
         for i in story.points:
             point = d.points[i]
             kind = (
@@ -180,7 +182,7 @@ def _card(a: Article) -> str:
     out += [f'<p class="flag">{_e(w)}</p>' for w in a.warnings]
     head = f"<th>Original ({_e(language_name(a.language))})</th><th>English</th>"
     out.append(
-        '<table class="parallel"><thead><tr><th>#</th>'
+        f'<table class="parallel{"" if translated else " single"}"><thead><tr><th>#</th>'
         + (head if translated else "<th>Text</th>")
         + "</tr></thead><tbody>"
     )
@@ -199,6 +201,10 @@ def _card(a: Article) -> str:
 def _title(articles: dict[str, Article], article_id: str) -> str:
     a = articles.get(article_id)
     return (a.title_translation or a.title or a.id) if a else article_id
+
+
+def _count(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 def _e(text: str) -> str:

@@ -132,3 +132,37 @@ def test_disk_full_keeps_previous_output(capsys, tiny_config, tmp_path, monkeypa
     assert "No space left on device" in err and "unchanged" in err
     assert target.read_text(encoding="utf-8") == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.md"]
+
+
+def test_extractive_html_report(capsys, tmp_path):
+    """--engine extractive on English input: no model at all, an HTML file by suffix."""
+    out = tmp_path / "report.html"
+    code, stdout, err = run_cli(
+        capsys, *map(str, sorted(EXAMPLES.glob("en_*.txt"))), "--engine", "extractive",
+        "-o", str(out),
+    )  # fmt: skip
+    assert code == 0 and stdout == ""
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and 'class="cite"' in html
+    assert "faithfulness: 0 of" in err  # the run's share of flagged sentences
+
+
+def test_strict_and_story_threshold_reach_the_run(capsys, tiny_config):
+    code, stdout, _ = run_cli(
+        capsys, *map(str, sorted(EXAMPLES.glob("en_*.txt"))), "--config", str(tiny_config),
+        "--strict", "--story-threshold", "0.999", "--engine", "extractive", "-f", "json", "-q",
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(stdout)
+    assert data["options"]["strict"] is True and data["options"]["story_threshold"] == 0.999
+    assert len(data["digest"]["stories"]) == 3
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--story-threshold", "2"], ["--story-threshold", "x"], ["--engine", "magic"]],
+)
+def test_bad_run_options_exit_2(args):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(EXAMPLES), *args])
+    assert exc.value.code == 2

@@ -258,3 +258,77 @@ def test_env_var_pointing_at_missing_file(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "absent.yaml"))
     with pytest.raises(ConfigError, match=r"absent\.yaml: config file not found"):
         load_config()
+
+
+# --- engines and stories ----------------------------------------------------------------
+
+
+def test_default_stories_use_an_embedding_model() -> None:
+    config = load_config()
+    assert config.models[config.stories.model].task == "embedding"
+    assert config.models[config.stories.model].family == "sentence-transformers"
+    assert 0 < config.stories.tfidf_threshold < config.stories.threshold <= 1
+    assert {s.engine for s in config.stages.values()} == {"abstractive"}
+
+
+def test_stories_default_to_tfidf_when_absent(tmp_path: Path) -> None:
+    stories = load_config(write_config(tmp_path, BASE)).stories
+    assert stories.model == "tfidf" and stories.window_days == 30
+
+
+def test_extractive_stage_needs_no_model(tmp_path: Path) -> None:
+    data = variant()
+    data["summarization"] = {"engine": "extractive", "brief": {"words": 50}}
+    config = load_config(write_config(tmp_path, data))
+    assert config.stages["brief"] == config.stages["brief"].__class__(None, 50, "extractive")
+    assert config.stage("digest") is None
+
+
+def test_per_stage_engine_overrides_the_run_wide_one(tmp_path: Path) -> None:
+    data = variant()
+    data["summarization"]["brief"]["engine"] = "extractive"
+    config = load_config(write_config(tmp_path, data))
+    assert config.stages["brief"].engine == "extractive"
+    assert config.stages["digest"].engine == "abstractive"
+
+
+@pytest.mark.parametrize(
+    ("summarization", "message"),
+    [
+        (
+            {"engine": "magic"},
+            r"summarization.engine 'magic' is not one of abstractive, extractive",
+        ),
+        ({"brief": {"engine": "magic"}}, r"brief.engine 'magic' is not one of abstractive"),
+        (
+            {"brief": {"words": 40}},
+            r"summarization.brief needs 'model: NAME' .* 'engine: extractive'",
+        ),
+    ],
+)
+def test_bad_engine_settings(tmp_path: Path, summarization: dict, message: str) -> None:
+    data = variant()
+    data["summarization"] = {"digest": {"model": "sm"}, "brief": {"model": "sm"}}
+    for key, value in summarization.items():
+        data["summarization"][key] = value
+    with pytest.raises(ConfigError, match=message):
+        load_config(write_config(tmp_path, data))
+
+
+@pytest.mark.parametrize(
+    ("stories", "message"),
+    [
+        ({"model": "sm"}, r"stories.model 'sm' is not an embedding model \(choices: emb, tfidf\)"),
+        ({"model": "ghost"}, r"stories.model 'ghost' is not an embedding model"),
+        ({"threshold": 0}, r"stories.threshold must be a number above 0 and at most 1"),
+        ({"tfidf_threshold": 1.5}, r"stories.tfidf_threshold must be a number above 0"),
+        ({"window_days": -1}, r"stories.window_days must be a whole number of days"),
+        ({"treshold": 0.5}, r"unknown key\(s\) treshold \(valid: model, tfidf_threshold, "),
+    ],
+)
+def test_bad_stories_settings(tmp_path: Path, stories: dict, message: str) -> None:
+    data = variant()
+    data["models"]["emb"] = {"id": "example-org/embedder", "task": "embedding"}
+    data["stories"] = stories
+    with pytest.raises(ConfigError, match=message):
+        load_config(write_config(tmp_path, data))
