@@ -317,13 +317,14 @@ class Summarizer:
                     return Similarity.embeddings(embedder, threshold, options.show_progress), None
                 except ModelLoadError as exc:
                     note = f"stories and citations use TF-IDF instead: {exc}"
+                    logger.warning("%s", note)
             else:
                 note = (
                     f"stories and citations use TF-IDF: embedding model '{spec.model}' is not on "
                     "this machine and the extractive engine downloads nothing "
                     f"(`summarize models pull {spec.model}` to use it)"
                 )
-            logger.warning("%s", note)
+                logger.info("%s", note)
         corpus = [s.translation for a in articles for s in a.segments]
         corpus += [a.title_translation or a.title or "" for a in articles]
         return Similarity.tfidf(corpus, options.story_threshold or spec.tfidf_threshold), note

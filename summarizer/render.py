@@ -33,8 +33,8 @@ def render(result: Result, fmt: Format) -> str:
 
 def anchor(article: str, segment: int | None = None) -> str:
     """An ASCII, collision-free HTML id for an article (or one of its sentences)."""
-    safe = regex.sub(r"[^A-Za-z0-9-]", lambda m: f"_{ord(m.group()):x}_", article)
-    return f"a-{safe}" if segment is None else f"a-{safe}-s{segment}"
+    safe = regex.sub(r"[^A-Za-z0-9_-]", lambda m: f".{ord(m.group()):x}.", article)
+    return f"a-{safe}" if segment is None else f"a-{safe}~s{segment}"  # "~" never in safe
 
 
 def cited(point: DigestPoint) -> dict[str, list[int]]:
@@ -63,7 +63,7 @@ def to_markdown(result: Result) -> str:
             out += [
                 f"## {esc(story.headline)}",
                 "",
-                f"{dates}; {len(story.articles)} article(s)",
+                f"{dates}; {len(story.articles)} article{'s' * (len(story.articles) != 1)}",
                 "",
             ]
             for i in story.points:

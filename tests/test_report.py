@@ -67,9 +67,9 @@ def test_report_is_self_contained_and_escaped(report) -> None:
 
 
 def test_anchor_ids_are_ascii_and_distinct() -> None:
-    ids = ["a", "a-1", "a_1", "דוח", "a b", "a/b", "a:b"]
-    anchors = [anchor(i, 0) for i in ids]
-    assert len(set(anchors)) == len(ids)
+    ids = ["a", "a-1", "a_1", "דוח", "a b", "a/b", "a:b", "a.2f.", "a-s0", "a~s0"]
+    anchors = [anchor(i, 0) for i in ids] + [anchor(i) for i in ids]
+    assert len(set(anchors)) == len(anchors)
     assert all(a.isascii() and " " not in a for a in anchors)
 
 
