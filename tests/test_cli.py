@@ -29,7 +29,9 @@ def test_folder_to_json_file(capsys, tiny_config, tmp_path):
     assert len(data["articles"]) == len(list(EXAMPLES.glob("*.txt")))
     assert data["digest"]["points"]
     assert not list(tmp_path.glob(".*.tmp"))  # the atomic write left nothing behind
-    assert out.stat().st_mode & 0o044 == 0o044 or os.umask(os.umask(0)) & 0o044  # not 0600
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # normal rights, not mkstemp's 0600
 
 
 def test_markdown_to_stdout_by_default(capsys, tiny_config):
