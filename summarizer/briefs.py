@@ -19,6 +19,7 @@ from .guard import Flag, check, facts
 from .segment import split_sentences
 from .similarity import Similarity
 from .summarize import summarize_many
+from .utils import progress_bar
 
 if TYPE_CHECKING:
     from .models import Seq2Seq
@@ -73,39 +74,55 @@ def write_briefs(
 ) -> Faithfulness:
     """Set each article's brief, its segments (extractive) and the guard's flags on it."""
     report = Faithfulness()
+    texts: list[str] = []
     if engine == "abstractive":
         assert model is not None, "the abstractive engine needs a model"
         texts = summarize_many(
             model, [a.translation for a in articles], words, "briefs", show_progress
         )
-    for i, article in enumerate(articles):
-        if engine == "extractive":
-            article.brief_segments = extractive_brief(article, sim, words)
-            article.brief = _joined(article, article.brief_segments)
-            article.brief_warnings = []
-            report.add([[] for _ in article.brief_segments])
-            continue
-        source = facts(source_texts(article))
-        sentences = [s.text for s in split_sentences(texts[i], "en")]
-        flags = [check(s, source) for s in sentences]
-        report.add(flags)
-        if strict and any(flags):
-            kept = [s for s, f in zip(sentences, flags, strict=True) if not f]
-            report.dropped += len(sentences) - len(kept)
-            if kept:
-                article.brief = " ".join(kept)
-            else:
-                article.brief_segments = extractive_brief(article, sim, words)
-                article.brief = _joined(article, article.brief_segments)
-                article.warnings.append(
-                    "every sentence of the generated brief named a number or name not in the "
-                    "article (--strict); the brief is the article's own key sentences instead"
-                )
-            article.brief_warnings = []
-        else:
-            article.brief = " ".join(sentences)
-            article.brief_warnings = _offset_flags(sentences, flags)
+    with progress_bar(len(articles), "checking briefs", show_progress) as bar:
+        for i, article in enumerate(articles):
+            _one_brief(article, engine, texts[i] if texts else "", sim, words, strict, report)
+            bar.update(1)
     return report
+
+
+def _one_brief(
+    article: Article,
+    engine: Engine,
+    text: str,
+    sim: Similarity,
+    words: int,
+    strict: bool,
+    report: Faithfulness,
+) -> None:
+    """One article's brief: extracted, or generated ``text`` checked by the guard."""
+    if engine == "extractive":
+        article.brief_segments = extractive_brief(article, sim, words)
+        article.brief = _joined(article, article.brief_segments)
+        article.brief_warnings = []
+        report.add([[] for _ in article.brief_segments])
+        return
+    source = facts(source_texts(article))
+    sentences = [s.text for s in split_sentences(text, "en")]
+    flags = [check(s, source) for s in sentences]
+    report.add(flags)
+    if not (strict and any(flags)):
+        article.brief = " ".join(sentences)
+        article.brief_warnings = _offset_flags(sentences, flags)
+        return
+    kept = [s for s, f in zip(sentences, flags, strict=True) if not f]
+    report.dropped += len(sentences) - len(kept)
+    article.brief_warnings = []
+    if kept:
+        article.brief = " ".join(kept)
+        return
+    article.brief_segments = extractive_brief(article, sim, words)
+    article.brief = _joined(article, article.brief_segments)
+    article.warnings.append(
+        "every sentence of the generated brief named a number or name not in the "
+        "article (--strict); the brief is the article's own key sentences instead"
+    )
 
 
 def _joined(article: Article, segments: list[int]) -> str:

@@ -3,6 +3,7 @@
     summarize FILE|FOLDER|- ...          translate, brief and digest (Markdown or JSON)
     summarize translate FILE ...         English translation only
     summarize models list | pull [NAME]  what models.yaml routes where; fetch models
+    summarize serve [--host H --port P]  the web UI (Gradio) on 127.0.0.1
 
 Exit status: 0 all processed, 1 something failed (see `failed`), 2 bad usage or config.
 """
@@ -20,7 +21,7 @@ from .config import ENV_VAR, ConfigError, load_config
 from .models import one_line
 
 logger = logging.getLogger("summarizer")
-COMMANDS = ("run", "translate", "models")
+COMMANDS = ("run", "translate", "models", "serve")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,6 +111,12 @@ def _parser() -> argparse.ArgumentParser:
         help="similarity (0-1] two articles need to share a story; higher splits more "
         "(default: models.yaml)",
     )
+    for stage in ("brief", "digest"):
+        run.add_argument(
+            f"--{stage}-model",
+            metavar="NAME",
+            help=f"summarization model of models.yaml for the {stage} (default: models.yaml)",
+        )
     run.set_defaults(handler=_run, translate_only=False)
 
     tr = sub.add_parser("translate", parents=[work], help="English translation only")
@@ -121,6 +128,8 @@ def _parser() -> argparse.ArgumentParser:
         engine=None,
         strict=False,
         story_threshold=None,
+        brief_model=None,
+        digest_model=None,
     )
 
     models = sub.add_parser("models", help="inspect or fetch the models in models.yaml")
@@ -135,6 +144,17 @@ def _parser() -> argparse.ArgumentParser:
         help="models to fetch (default: every model a route or stage uses)",
     )
     mpull.set_defaults(handler=_models_pull)
+
+    serve = sub.add_parser("serve", parents=[common], help="the web UI (Gradio)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    serve.add_argument(
+        "--device", choices=("auto", "cpu", "cuda"), default="auto", help="where models run"
+    )
+    serve.add_argument(
+        "--share", action="store_true", help="also open a public gradio.live link (off by default)"
+    )
+    serve.set_defaults(handler=_serve)
     return parser
 
 
@@ -158,6 +178,8 @@ def _run(args: argparse.Namespace) -> int:
         engine=args.engine,
         strict=args.strict,
         story_threshold=args.story_threshold,
+        brief_model=args.brief_model,
+        digest_model=args.digest_model,
         show_progress=not args.quiet,
     )
     result = summarizer.run(sources, options)
@@ -190,6 +212,13 @@ def _run(args: argparse.Namespace) -> int:
         )
     logger.info("%d article(s) processed, %d failed", done, len(result.failed))
     return 1 if result.failed else 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .webui import serve
+
+    serve(args.config, host=args.host, port=args.port, device=args.device, share=args.share)
+    return 0
 
 
 def _models_list(args: argparse.Namespace) -> int:

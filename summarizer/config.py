@@ -118,6 +118,14 @@ class StoriesSpec:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one web UI run accepts: uploaded megabytes per file, and articles."""
+
+    max_upload_mb: int = 20
+    max_articles: int = 100
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated registry."""
 
@@ -127,6 +135,7 @@ class Config:
     routes: dict[str, str]
     stages: dict[str, StageSpec]
     stories: StoriesSpec = field(default_factory=StoriesSpec)
+    limits: Limits = field(default_factory=Limits)
 
     def route(self, lang: str) -> ModelSpec | None:
         """The translation model for ``lang``, the catch-all ``*`` otherwise; None if English."""
@@ -173,7 +182,7 @@ def parse_config(raw: Any, file: Path) -> Config:
     """Validate the parsed YAML document of ``file``."""
     where = str(file)
     _expect(isinstance(raw, dict), f"{where}: top level must be a mapping")
-    _only_keys(raw, {"models", "translation", "summarization", "stories"}, where)
+    _only_keys(raw, {"models", "translation", "summarization", "stories", "limits"}, where)
     models_raw = raw.get("models")
     _expect(
         isinstance(models_raw, dict) and models_raw,
@@ -210,9 +219,30 @@ def parse_config(raw: Any, file: Path) -> Config:
 
     stages = _parse_stages(raw.get("summarization") or {}, models, where)
     stories = _parse_stories(raw.get("stories") or {}, models, where)
+    limits = _parse_limits(raw.get("limits") or {}, where)
     return Config(
-        path=file, models=models, target=target, routes=routes, stages=stages, stories=stories
+        path=file,
+        models=models,
+        target=target,
+        routes=routes,
+        stages=stages,
+        stories=stories,
+        limits=limits,
     )
+
+
+def _parse_limits(raw: Any, where: str) -> Limits:
+    _expect(isinstance(raw, dict), f"{where}: 'limits' must be a mapping")
+    _only_keys(raw, {"max_upload_mb", "max_articles"}, f"{where}: limits")
+    values = {}
+    for key, top in (("max_upload_mb", 20), ("max_articles", 10_000)):
+        value = raw.get(key, getattr(Limits(), key))
+        _expect(
+            isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= top,
+            f"{where}: limits.{key} must be a whole number from 1 to {top}",
+        )
+        values[key] = value
+    return Limits(**values)
 
 
 def _parse_stages(sm: Any, models: dict[str, ModelSpec], where: str) -> dict[str, StageSpec]:

@@ -23,6 +23,7 @@ from .segment import split_sentences
 from .similarity import Similarity
 from .stories import SourceRow, Story, TimelineEntry, date_range, group, parse_date, timeline
 from .summarize import fit_words, summarize_many
+from .utils import progress_bar
 
 if TYPE_CHECKING:
     from .models import Seq2Seq
@@ -128,44 +129,62 @@ def build_digest(
         ]
 
     kept: list[str] = []
-    for index, (members, story_drafts) in enumerate(zip(clusters, drafts, strict=True)):
-        story_articles = [articles[i] for i in members]
-        points = []
-        dropped = 0
-        for text, own in story_drafts:
-            if kept and sim.matrix([text], kept).max() >= sim.thresholds.duplicate:
-                continue  # a near-duplicate of an earlier point: merged into it
-            point = _cite(text, own, story_articles, sim, index)
-            digest.faithfulness.add([point.warnings])
-            if strict and engine == "abstractive" and point.warnings:
-                dropped += 1
-                continue
-            points.append(point)
-            kept.append(text)
-        digest.faithfulness.dropped += dropped
-        if not points and engine == "abstractive":
-            # Nothing of its own survived: the story's key sentences speak for it instead.
-            for text, own in _extractive_drafts(story_articles, sim, budgets[index], brief_words):
-                points.append(_cite(text, own, story_articles, sim, index))
-                kept.append(text)
-            why = (
-                "every generated point was flagged by the faithfulness guard (--strict)"
-                if dropped
-                else "the generated points repeated other stories"
-            )
-            digest.warnings.append(
-                f"story {index + 1}: {why}; its points are sentences from its articles instead"
-            )
-        digest.stories[index].points = list(
-            range(len(digest.points), len(digest.points) + len(points))
-        )
-        digest.points.extend(points)
+    with progress_bar(len(clusters), "citing", show_progress) as bar:
+        for index, story_drafts in enumerate(drafts):
+            _story_points(digest, index, clusters[index], story_drafts, articles, sim, kept,
+                          engine, budgets[index], brief_words, strict)  # fmt: skip
+            bar.update(1)
     digest.text = "\n\n".join(
         " ".join(digest.points[i].text for i in story.points)
         for story in digest.stories
         if story.points
     )
     return digest
+
+
+def _story_points(
+    digest: Digest,
+    index: int,
+    members: list[int],
+    story_drafts: list[Draft],
+    articles: Sequence[Article],
+    sim: Similarity,
+    kept: list[str],
+    engine: Engine,
+    budget: int,
+    brief_words: int,
+    strict: bool,
+) -> None:
+    """Cite, check and add one story's points; near-duplicates of ``kept`` are merged."""
+    story_articles = [articles[i] for i in members]
+    points = []
+    dropped = 0
+    for text, own in story_drafts:
+        if kept and sim.matrix([text], kept).max() >= sim.thresholds.duplicate:
+            continue  # a near-duplicate of an earlier point: merged into it
+        point = _cite(text, own, story_articles, sim, index)
+        digest.faithfulness.add([point.warnings])
+        if strict and engine == "abstractive" and point.warnings:
+            dropped += 1
+            continue
+        points.append(point)
+        kept.append(text)
+    digest.faithfulness.dropped += dropped
+    if not points and engine == "abstractive":
+        # Nothing of its own survived: the story's key sentences speak for it instead.
+        for text, own in _extractive_drafts(story_articles, sim, budget, brief_words):
+            points.append(_cite(text, own, story_articles, sim, index))
+            kept.append(text)
+        why = (
+            "every generated point was flagged by the faithfulness guard (--strict)"
+            if dropped
+            else "the generated points repeated other stories"
+        )
+        digest.warnings.append(
+            f"story {index + 1}: {why}; its points are sentences from its articles instead"
+        )
+    digest.stories[index].points = list(range(len(digest.points), len(digest.points) + len(points)))
+    digest.points.extend(points)
 
 
 def _document(article: Article) -> list[str]:

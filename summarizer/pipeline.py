@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .briefs import write_briefs
 from .clean import clean
-from .config import TFIDF, Config, Engine, load_config
+from .config import TFIDF, Config, ConfigError, Engine, load_config
 from .digest import Digest, build_digest, sources_table
 from .guard import Flag
 from .ingest import Document, IngestError, article_id, read_source
@@ -24,6 +24,7 @@ from .models import ModelLoadError, ModelPool, Seq2Seq, is_cached
 from .segment import Sentence, split_sentences
 from .similarity import Similarity
 from .translate import TranslationJob, translate_jobs
+from .utils import ProgressCallback, report, reporting
 
 logger = logging.getLogger("summarizer")
 
@@ -41,6 +42,8 @@ class Options:
     engine: Engine | None = None  # both stages; None: each stage's engine in models.yaml
     strict: bool = False  # drop generated sentences the faithfulness guard flags
     story_threshold: float | None = None  # similarity needed to share a story
+    brief_model: str | None = None  # a summarization model of models.yaml for this run
+    digest_model: str | None = None
     show_progress: bool = False
 
 
@@ -131,10 +134,33 @@ class Summarizer:
         self.pool = ModelPool(self.config, device)
 
     def run(
-        self, sources: Sequence[str | Path | Document], options: Options | None = None
+        self,
+        sources: Sequence[str | Path | Document],
+        options: Options | None = None,
+        progress: ProgressCallback | None = None,
     ) -> Result:
-        """Process every source (a path, '-' for stdin, or a Document)."""
+        """Process every source (a path, '-' for stdin, or a Document).
+
+        ``progress(stage, done, total)`` hears every step; raising `Cancelled` in it stops
+        the run.
+        """
         options = options or Options()
+        self.check_options(options)
+        with reporting(progress):
+            return self._run(sources, options)
+
+    def check_options(self, options: Options) -> None:
+        """Options that name models must name summarization models of models.yaml."""
+        choices = sorted(n for n, m in self.config.models.items() if m.task == "summarization")
+        for stage in ("brief", "digest"):
+            name = getattr(options, f"{stage}_model")
+            if name is not None and name not in choices:
+                raise ConfigError(
+                    f"{stage} model '{name}' is not a summarization model of "
+                    f"{self.config.path} (choices: {', '.join(choices) or 'none'})"
+                )
+
+    def _run(self, sources: Sequence[str | Path | Document], options: Options) -> Result:
         failed: list[Failure] = []
         models: dict[str, str] = {}
         prepared = self._prepare(sources, options, failed)
@@ -197,8 +223,9 @@ class Summarizer:
         """Read, clean, identify and segment each source; failures go to ``failed``."""
         taken: set[str] = set()
         prepared: list[_Prepared] = []
-        for source in sources:
+        for done, source in enumerate(sources):
             name = source.source if isinstance(source, Document) else str(source)
+            report(f"reading {Path(name).name}", done, len(sources))
             try:
                 doc = source if isinstance(source, Document) else read_source(str(source))
                 prepared.append(self._prepare_one(doc, options, taken))
@@ -239,7 +266,7 @@ class Summarizer:
         title = cleaned.title
         return _Prepared(
             doc=doc,
-            id=doc.id or article_id(src, doc.text, taken),
+            id=_unique_id(doc, taken),
             title=title,
             published=doc.published or cleaned.published,
             lang=lang,
@@ -267,7 +294,7 @@ class Summarizer:
             if engines[stage] == "extractive":
                 models[stage] = "extractive"
                 continue
-            name = stages[stage].model
+            name = getattr(options, f"{stage}_model") or stages[stage].model
             if name is None:  # models.yaml made the stage extractive; --engine asked otherwise
                 failed.append(
                     Failure(stage, f"summarization stage '{stage}' has no model in models.yaml; "
@@ -281,9 +308,10 @@ class Summarizer:
                 return empty
             models[stage] = loaded[stage].spec.source  # type: ignore[union-attr]
 
+        report("stories and citations", 0, 1)
         sim, note = self._similarity(articles, engines, options)
         models["stories"] = sim.name
-        report = write_briefs(
+        faith = write_briefs(
             articles, engines["brief"], loaded["brief"], sim, words["brief"],
             strict=options.strict, show_progress=options.show_progress,
         )  # fmt: skip
@@ -292,9 +320,9 @@ class Summarizer:
             window_days=self.config.stories.window_days, brief_words=words["brief"],
             strict=options.strict, show_progress=options.show_progress,
         )  # fmt: skip
-        digest.faithfulness.checked += report.checked
-        digest.faithfulness.flagged += report.flagged
-        digest.faithfulness.dropped += report.dropped
+        digest.faithfulness.checked += faith.checked
+        digest.faithfulness.flagged += faith.flagged
+        digest.faithfulness.dropped += faith.dropped
         if note:
             digest.warnings.insert(0, note)
         return digest
@@ -328,6 +356,14 @@ class Summarizer:
         corpus = [s.translation for a in articles for s in a.segments]
         corpus += [a.title_translation or a.title or "" for a in articles]
         return Similarity.tfidf(corpus, options.story_threshold or spec.tfidf_threshold), note
+
+
+def _unique_id(doc: Document, taken: set[str]) -> str:
+    """The document's own id when it has a free one, else one made from its source."""
+    if doc.id and doc.id not in taken:
+        taken.add(doc.id)
+        return doc.id
+    return article_id(doc.id or doc.source, doc.text, taken)
 
 
 def _join_segments(segments: list[Segment]) -> str:

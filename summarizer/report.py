@@ -14,40 +14,56 @@ from .language import is_rtl, language_name
 from .pipeline import Article, Result
 from .render import anchor, cited, support_label
 
+# Scoped to .sr-report so the same markup can sit inside the web UI's page.
 CSS = """
-:root { --ink: #1d2430; --muted: #5b6473; --line: #d8dde5; --ok: #1f7a45; --warn: #a2561b; }
-* { box-sizing: border-box; }
-body { font: 16px/1.5 system-ui, sans-serif; color: var(--ink); margin: 0 auto;
-       max-width: 72rem; padding: 1.5rem; }
-h1, h2, h3 { line-height: 1.25; }
-.meta, .dates { color: var(--muted); font-size: .9rem; }
-.story { border-left: 4px solid var(--line); padding-left: 1rem; margin: 1.5rem 0; }
-.point { margin: .5rem 0; }
-.badge { font-size: .75rem; border-radius: .6rem; padding: 0 .5rem; margin-left: .3rem;
-         border: 1px solid currentColor; white-space: nowrap; }
-.corroborated .badge { color: var(--ok); }
-.single .badge, .unsupported .badge { color: var(--warn); }
-.cite { font-size: .85rem; margin-left: .3rem; }
-.flag { display: block; color: var(--warn); font-size: .85rem; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border-bottom: 1px solid var(--line); padding: .35rem .5rem; text-align: start;
-         vertical-align: top; }
-.card { border: 1px solid var(--line); border-radius: .5rem; padding: 1rem 1.25rem;
-        margin: 1.5rem 0; }
-.parallel td { width: 50%; }
-.parallel td.n { width: 2.5rem; color: var(--muted); }
-.parallel.single td { width: auto; }
-.brief { background: #f3f5f8; padding: .75rem 1rem; border-radius: .4rem; }
-.in-brief td { background: #fbf7e6; }
-tr:target td, .card:target { outline: 3px solid #e0a526; background: #fff4cf; }
-[dir="rtl"] { text-align: right; }
+.sr-report { --ink: #1d2430; --muted: #5b6473; --line: #d8dde5; --ok: #1f7a45;
+             --warn: #a2561b; color: var(--ink); font: 16px/1.5 system-ui, sans-serif; }
+.sr-report * { box-sizing: border-box; }
+.sr-report h1, .sr-report h2, .sr-report h3 { line-height: 1.25; }
+.sr-report .meta, .sr-report .dates { color: var(--muted); font-size: .9rem; }
+.sr-report .story { border-left: 4px solid var(--line); padding-left: 1rem; margin: 1.5rem 0; }
+.sr-report .point { margin: .5rem 0; }
+.sr-report .badge { font-size: .75rem; border-radius: .6rem; padding: 0 .5rem;
+                    margin-left: .3rem; border: 1px solid currentColor; white-space: nowrap; }
+.sr-report .corroborated .badge { color: var(--ok); }
+.sr-report .single .badge, .sr-report .unsupported .badge { color: var(--warn); }
+.sr-report .cite { font-size: .85rem; margin-left: .3rem; }
+.sr-report .flag { display: block; color: var(--warn); font-size: .85rem; }
+.sr-report table { border-collapse: collapse; width: 100%; }
+.sr-report th, .sr-report td { border-bottom: 1px solid var(--line); padding: .35rem .5rem;
+                               text-align: start; vertical-align: top; }
+.sr-report .card { border: 1px solid var(--line); border-radius: .5rem; padding: 1rem 1.25rem;
+                   margin: 1.5rem 0; }
+.sr-report .parallel td { width: 50%; }
+.sr-report .parallel td.n { width: 2.5rem; color: var(--muted); }
+.sr-report .parallel.single td { width: auto; }
+.sr-report .brief { background: #f3f5f8; padding: .75rem 1rem; border-radius: .4rem; }
+.sr-report .in-brief td { background: #fbf7e6; }
+.sr-report tr:target td, .sr-report .card:target { outline: 3px solid #e0a526;
+                                                  background: #fff4cf; }
+.sr-report [dir="rtl"] { text-align: right; }
 """
+PAGE_CSS = "body { margin: 0 auto; max-width: 72rem; padding: 1.5rem; }"
 
 
 def to_html(result: Result) -> str:
     """The whole report as one HTML document."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>News digest</title>\n"
+        f"<style>{PAGE_CSS}{CSS}</style>\n</head>\n<body>\n"
+        + report_body(result)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def report_body(result: Result, title: str | None = "News digest") -> str:
+    """The report's content in one `.sr-report` element (the web UI shows exactly this)."""
     articles = {a.id: a for a in result.articles}
-    body: list[str] = ["<h1>News digest</h1>", _summary_line(result)]
+    body: list[str] = ['<div class="sr-report">']
+    body += [f"<h1>{_e(title)}</h1>"] if title else []
+    body.append(_summary_line(result))
     body += _digest(result, articles)
     body += _timeline(result, articles)
     body += _sources(result)
@@ -59,12 +75,8 @@ def to_html(result: Result) -> str:
         body.append('<section id="failed"><h2>Not processed</h2><ul>')
         body += [f"<li><code>{_e(f.source)}</code>: {_e(f.error)}</li>" for f in result.failed]
         body.append("</ul></section>")
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        "<title>News digest</title>\n"
-        f"<style>{CSS}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
-    )
+    body.append("</div>")
+    return "\n".join(body)
 
 
 def _summary_line(result: Result) -> str:

@@ -1,14 +1,28 @@
-"""Small shared helpers: atomic file writes and progress bars."""
+"""Small shared helpers: atomic file writes, progress bars and progress reporting.
+
+Every long step runs inside `progress_bar`, which draws a tqdm bar (CLI) and also tells
+the callback installed by `reporting` (the web UI's progress bar), which may cancel the
+run by raising `Cancelled`.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from tqdm.auto import tqdm
+
+# (what is being done, how many done, out of how many)
+ProgressCallback = Callable[[str, int, int], None]
+_reporter: ContextVar[ProgressCallback | None] = ContextVar("summarizer_progress", default=None)
+
+
+class Cancelled(BaseException):  # like asyncio.CancelledError: not an error
+    """The run was cancelled by the user; a BaseException so no retry loop swallows it."""
 
 
 def atomic_write(path: str | os.PathLike[str], text: str) -> None:
@@ -35,11 +49,45 @@ def _umask() -> int:
     return mask
 
 
+class Bar:
+    """A tqdm bar that also reports each update to the installed progress callback."""
+
+    def __init__(self, total: int, desc: str, enabled: bool) -> None:
+        self.total, self.desc, self.n = total, desc, 0
+        self._bar = tqdm(total=total, desc=desc, unit="seg", disable=not enabled, leave=False)
+        report(desc, 0, total)
+
+    def update(self, n: int = 1) -> None:
+        self._bar.update(n)
+        self.n += n
+        report(self.desc, self.n, self.total)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
 @contextlib.contextmanager
-def progress_bar(total: int, desc: str, enabled: bool) -> Iterator[tqdm]:
-    """A tqdm bar on stderr, or a silent one when progress is off."""
-    bar = tqdm(total=total, desc=desc, unit="seg", disable=not enabled, leave=False)
+def progress_bar(total: int, desc: str, enabled: bool) -> Iterator[Bar]:
+    """A tqdm bar on stderr (silent when progress is off) that also reports to `reporting`."""
+    bar = Bar(total, desc, enabled)
     try:
         yield bar
     finally:
         bar.close()
+
+
+@contextlib.contextmanager
+def reporting(callback: ProgressCallback | None) -> Iterator[None]:
+    """Send every progress update made in this context (this thread) to ``callback``."""
+    token = _reporter.set(callback)
+    try:
+        yield
+    finally:
+        _reporter.reset(token)
+
+
+def report(stage: str, done: int, total: int) -> None:
+    """Tell the installed callback, if any; it may raise Cancelled."""
+    callback = _reporter.get()
+    if callback is not None:
+        callback(stage, done, total)

@@ -170,3 +170,12 @@ def test_bad_run_options_exit_2(args):
     with pytest.raises(SystemExit) as exc:
         main(["run", str(EXAMPLES), *args])
     assert exc.value.code == 2
+
+
+def test_unknown_stage_model_names_the_choices(capsys, tiny_config):
+    code, _, err = run_cli(
+        capsys, str(EXAMPLES / "en_desalination.txt"), "--config", str(tiny_config),
+        "--digest-model", "gpt-9", "-q",
+    )  # fmt: skip
+    assert code == 2
+    assert "digest model 'gpt-9' is not a summarization model" in err and "tiny-bart" in err

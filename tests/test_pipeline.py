@@ -182,3 +182,15 @@ def test_seeds_give_valid_json_with_their_languages(tiny_config, tmp_path):
         assert article["segments"] and article["brief"]
     ids = {a["id"] for a in data["articles"]}
     assert all(set(p["sources"]) <= ids for p in data["digest"]["points"])
+
+
+def test_progress_names_every_stage(summarizer):
+    seen: list[tuple[str, int, int]] = []
+    sources = [EXAMPLES / "ar_desalination.txt", EXAMPLES / "en_desalination.txt"]
+    summarizer.run(sources, progress=lambda stage, done, total: seen.append((stage, done, total)))
+    stages = [s for s, _, _ in seen]
+    assert stages[0] == "reading ar_desalination.txt"
+    assert any(s.startswith("translating (tiny-nllb)") for s in stages)
+    for step in ("briefs", "digest", "citing", "stories and citations"):
+        assert step in stages
+    assert all(0 <= done <= total for _, done, total in seen)

@@ -1,0 +1,404 @@
+"""The web demo (Gradio): add articles, run, read the digest and each article side by side.
+
+It calls the same `Summarizer.run` as the CLI with the same options. One process loads
+each model once; runs go through a queue one at a time, so two users never load a model
+twice or share memory for two runs. The page reads only what a user uploads, binds to
+loopback unless told otherwise, and opens no public link unless asked.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from .config import LANG_CODE, ConfigError
+from .formats import UPLOAD_SUFFIXES, read_upload, split_pasted
+from .ingest import Document, IngestError
+from .language import detect, language_name
+from .pipeline import Failure, Options, Result, Summarizer
+from .render import render
+from .report import CSS, report_body
+from .utils import Cancelled, atomic_write
+
+logger = logging.getLogger("summarizer")
+
+HEADERS = ["#", "source", "language", "confidence", "words"]
+NOTHING = (
+    "Nothing to summarize: paste article text (separate several articles with a line of "
+    f"---) or upload {', '.join(UPLOAD_SUFFIXES)} files."
+)
+PAGE_CSS = """
+#paste textarea, .sr-report td, .sr-report p { unicode-bidi: plaintext; }
+"""
+Row = list[Any]
+Entry = dict[str, Any]
+
+
+class WebApp:
+    """The page's handlers: plain functions of plain values, shared by the UI and its API."""
+
+    def __init__(self, config: Any = None, device: str = "auto") -> None:
+        self.summarizer = Summarizer(config, device=device)
+        self.config = self.summarizer.config
+        self.limits = self.config.limits
+        self._cancel: dict[str, threading.Event] = {}
+
+    # --- adding articles -------------------------------------------------------------
+
+    def add(
+        self, paste: str | None, files: list[str] | None, articles: list[Entry] | None
+    ) -> tuple[list[Entry], list[Row], str, str, None]:
+        """Parse pasted text and uploads into the article list, detecting each language."""
+        articles, added, problems = self._add(paste, files, list(articles or []))
+        if not added and not problems:
+            problems.append(NOTHING)
+        status = f"{added} article(s) added, {len(articles)} in the list." if added else ""
+        return articles, _rows(articles), _status(status, problems), "", None
+
+    def _add(
+        self, paste: str | None, files: list[str] | None, articles: list[Entry]
+    ) -> tuple[list[Entry], int, list[str]]:
+        new, problems = self._read(paste, files)
+        room = max(self.limits.max_articles - len(articles), 0)
+        if len(new) > room:
+            problems.append(
+                f"{len(new) - room} article(s) not added: at most "
+                f"{self.limits.max_articles} per run (limits.max_articles in models.yaml)"
+            )
+            new = new[:room]
+        return articles + new, len(new), problems
+
+    def _read(self, paste: str | None, files: list[str] | None) -> tuple[list[Entry], list[str]]:
+        docs: list[Document] = split_pasted(paste or "")
+        problems: list[str] = []
+        limit = self.limits.max_upload_mb * 2**20
+        for file in files or []:
+            path = Path(file)
+            name = path.name
+            try:
+                if path.stat().st_size > limit:
+                    raise IngestError(
+                        f"{name}: over the {self.limits.max_upload_mb} MB upload limit "
+                        "(limits.max_upload_mb in models.yaml); split the file"
+                    )
+                found, bad = read_upload(name, path.read_bytes())
+            except IngestError as exc:
+                problems.append(str(exc))
+                continue
+            except OSError as exc:
+                problems.append(f"{name}: cannot be read ({exc.strerror}); upload it again")
+                continue
+            docs += found
+            problems += bad
+        return [_entry(doc) for doc in docs], problems
+
+    # --- running ---------------------------------------------------------------------
+
+    def run(
+        self,
+        articles: list[Entry] | None,
+        rows: Any,
+        paste: str | None,
+        files: list[str] | None,
+        engine: str | None,
+        brief_words: float | None,
+        digest_words: float | None,
+        brief_model: str | None,
+        digest_model: str | None,
+        story_threshold: float | None,
+        strict: bool,
+        translate_only: bool,
+        request: Any = None,
+        progress: Any = None,
+    ) -> tuple[list[Entry], list[Row], str, str, dict | None, list[str] | None, str, None]:
+        """Add anything still pending, apply language overrides, run, and render."""
+        articles, problems = _apply_overrides(list(articles or []), rows)
+        articles, _, pending = self._add(paste, files, articles)  # not yet added ones too
+        problems += pending
+        rows_out = _rows(articles)
+        if not articles:
+            return articles, rows_out, _status("", [*problems, NOTHING]), "", None, None, "", None
+        options = Options(
+            brief_words=_int(brief_words),
+            digest_words=_int(digest_words),
+            engine=engine if engine in ("abstractive", "extractive") else None,  # type: ignore[arg-type]
+            strict=bool(strict),
+            story_threshold=story_threshold or None,
+            brief_model=brief_model or None,
+            digest_model=digest_model or None,
+            translate_only=bool(translate_only),
+        )
+        session = getattr(request, "session_hash", None) or "default"
+        cancel = self._cancel.setdefault(session, threading.Event())
+        cancel.clear()
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if cancel.is_set():
+                raise Cancelled
+            if progress is not None:
+                progress((done, total) if total else None, desc=stage)
+
+        try:
+            result = self.summarizer.run([_document(a) for a in articles], options, on_progress)
+        except Cancelled:
+            return articles, rows_out, "Cancelled.", "", None, None, "", None
+        except ConfigError as exc:
+            return articles, rows_out, _status("", [str(exc)]), "", None, None, "", None
+        except Exception as exc:  # the server keeps serving; the user gets one line
+            logger.exception("run failed")
+            return (
+                articles,
+                rows_out,
+                _status("", [f"the run failed: {exc}"]),
+                "",
+                None,
+                None,
+                "",
+                None,
+            )
+        result.failed[:0] = [Failure("upload", p) for p in problems]
+        done = f"{len(result.articles)} article(s) processed"
+        if result.digest.faithfulness.checked:
+            f = result.digest.faithfulness
+            done += (
+                f"; faithfulness: {f.flagged} of {f.checked} summary sentences ({f.share:.0%}) "
+                "name a number, date or name not in their source"
+            )
+        status = _status(done + ".", [f.error for f in result.failed])
+        return (
+            articles,
+            rows_out,
+            status,
+            f"<style>{CSS}</style>" + report_body(result, title=None),
+            result.to_dict(),
+            self._downloads(result),
+            "",
+            None,
+        )
+
+    def cancel(self, request: Any = None) -> str:
+        session = getattr(request, "session_hash", None) or "default"
+        self._cancel.setdefault(session, threading.Event()).set()
+        return "Cancelling..."
+
+    def _downloads(self, result: Result) -> list[str]:
+        folder = Path(tempfile.mkdtemp(prefix="summarizer-"))
+        paths = []
+        for fmt in ("md", "json", "html"):
+            path = folder / f"digest.{fmt}"
+            atomic_write(path, render(result, fmt))  # type: ignore[arg-type]
+            paths.append(str(path))
+        return paths
+
+    # --- the page --------------------------------------------------------------------
+
+    def build(self) -> Any:
+        """The Gradio Blocks of the page."""
+        import gradio as gr
+
+        summarizers = sorted(n for n, m in self.config.models.items() if m.task == "summarization")
+        stages = self.config.stages
+        with gr.Blocks(title="News summarizer", analytics_enabled=False) as demo:
+            gr.Markdown(
+                "# Cross-lingual news summarizer\n"
+                "Add articles in any language, run, and read one cited digest in English "
+                "with every article's translation beside its original."
+            )
+            articles = gr.State([])
+            with gr.Row():
+                with gr.Column(scale=3):
+                    paste = gr.Textbox(
+                        label="Paste articles (separate several with a line of ---)",
+                        lines=8,
+                        elem_id="paste",
+                    )
+                    files = gr.File(
+                        label="Upload articles",
+                        file_count="multiple",
+                        file_types=list(UPLOAD_SUFFIXES),
+                        type="filepath",
+                        elem_id="files",
+                    )
+                    with gr.Row():
+                        add_btn = gr.Button("Add to list", elem_id="add")
+                        clear_btn = gr.Button("Clear list", elem_id="clear")
+                    table = gr.Dataframe(
+                        headers=HEADERS,
+                        datatype=["number", "str", "str", "str", "number"],
+                        type="array",
+                        interactive=True,
+                        static_columns=[0, 1, 3, 4],
+                        label="Articles (edit a language code to override detection)",
+                        elem_id="articles",
+                    )
+                with gr.Column(scale=2):
+                    engine = gr.Radio(
+                        ["abstractive", "extractive"],
+                        value=stages["brief"].engine,
+                        label="Engine (extractive needs no summarization model)",
+                    )
+                    brief_words = gr.Slider(
+                        5, 400, value=stages["brief"].words, step=5, label="Brief length (words)"
+                    )
+                    digest_words = gr.Slider(
+                        5, 800, value=stages["digest"].words, step=5, label="Digest length (words)"
+                    )
+                    brief_model = gr.Dropdown(
+                        summarizers, value=stages["brief"].model, label="Brief model"
+                    )
+                    digest_model = gr.Dropdown(
+                        summarizers, value=stages["digest"].model, label="Digest model"
+                    )
+                    threshold = gr.Slider(
+                        0, 1, value=0, step=0.01,
+                        label="Story threshold (0 = models.yaml default; higher splits more)",
+                    )  # fmt: skip
+                    strict = gr.Checkbox(
+                        label="Strict: drop generated sentences with unsupported numbers or names"
+                    )
+                    translate_only = gr.Checkbox(label="Translation only (no briefs, no digest)")
+                    with gr.Row():
+                        run_btn = gr.Button("Run", variant="primary", elem_id="run")
+                        cancel_btn = gr.Button("Cancel", elem_id="cancel")
+            status = gr.Markdown(elem_id="status")
+            report = gr.HTML(elem_id="report")
+            downloads = gr.File(label="Download (Markdown, JSON, HTML report)", elem_id="downloads")
+            with gr.Accordion("JSON", open=False):
+                raw = gr.JSON(label="Result")
+
+            add_btn.click(
+                self.add,
+                [paste, files, articles],
+                [articles, table, status, paste, files],
+                api_name="add",
+                concurrency_limit=4,
+            )
+            clear_btn.click(
+                lambda: ([], _rows([]), ""), None, [articles, table, status], api_name=False
+            )
+            run_event = run_btn.click(
+                self.run,
+                [articles, table, paste, files, engine, brief_words, digest_words, brief_model,
+                 digest_model, threshold, strict, translate_only],
+                [articles, table, status, report, raw, downloads, paste, files],
+                api_name="run",
+                concurrency_limit=1,
+                concurrency_id="pipeline",
+            )  # fmt: skip
+            cancel_btn.click(
+                self.cancel, None, status, cancels=[run_event], queue=False, api_name=False
+            )
+        return demo
+
+
+def serve(
+    config: Any = None,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    device: str = "auto",
+    share: bool = False,
+    block: bool = True,
+) -> Any:
+    """Start the UI; with ``block=False`` return the running Blocks (tests, notebooks)."""
+    try:
+        import gradio  # noqa: F401
+    except ImportError:  # pragma: no cover - depends on the install
+        raise ConfigError(
+            "the web UI needs Gradio: pip install 'summarizer[ui]' (or pip install gradio)"
+        ) from None
+    app = WebApp(config, device)
+    demo = app.build()
+    demo.queue(default_concurrency_limit=1, max_size=32)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        logger.warning("serving on %s: anyone who can reach this machine can use the UI", host)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=share,
+        max_file_size=f"{app.limits.max_upload_mb}mb",
+        prevent_thread_lock=not block,
+        ssr_mode=False,
+        show_error=False,
+        quiet=not block,
+        css=PAGE_CSS,
+    )
+    return demo
+
+
+def _entry(doc: Document) -> Entry:
+    if doc.lang:
+        detected, confidence = doc.lang, 1.0
+    else:
+        found = detect(doc.text)
+        detected, confidence = found.lang or "", found.confidence
+    return {
+        "source": doc.source, "text": doc.text, "title": doc.title, "published": doc.published,
+        "id": doc.id, "lang": doc.lang, "detected": detected, "confidence": confidence,
+        "words": len(doc.text.split()),
+    }  # fmt: skip
+
+
+def _rows(articles: list[Entry]) -> list[Row]:
+    return [
+        [i + 1, a["source"], a["lang"] or a["detected"], f"{a['confidence']:.2f}", a["words"]]
+        for i, a in enumerate(articles)
+    ]
+
+
+def _apply_overrides(articles: list[Entry], rows: Any) -> tuple[list[Entry], list[str]]:
+    """Language codes the user typed into the table become the articles' languages."""
+    values = rows.values.tolist() if hasattr(rows, "values") else list(rows or [])
+    problems = []
+    for entry, row in zip(articles, values, strict=False):
+        code = str(row[2] if len(row) > 2 and row[2] is not None else "").strip().lower()
+        if code == (entry["lang"] or entry["detected"]):
+            continue
+        if not code:  # cleared: detection decides
+            entry["lang"] = None
+            continue
+        if not LANG_CODE.match(code):
+            problems.append(
+                f"{entry['source']}: '{code}' is not a language code (ISO 639-1, e.g. ar); "
+                f"kept {language_name(entry['detected'])}"
+            )
+            continue
+        entry["lang"] = code
+    return articles, problems
+
+
+def _document(entry: Entry) -> Document:
+    return Document(
+        source=entry["source"],
+        text=entry["text"],
+        title=entry["title"],
+        published=entry["published"],
+        lang=entry["lang"],
+        id=entry["id"],
+    )
+
+
+def _status(done: str, problems: list[str]) -> str:
+    """Markdown for the status line; user-given names are escaped."""
+    lines = [html.escape(done)] if done else []
+    lines += [f"- **Problem:** {html.escape(p)}" for p in problems]
+    return "\n".join(lines)
+
+
+def _problems(status: str) -> list[str]:
+    prefix = "- **Problem:** "
+    return [
+        html.unescape(line[len(prefix) :])
+        for line in status.splitlines()
+        if line.startswith(prefix)
+    ]
+
+
+def _int(value: float | None) -> int | None:
+    return int(value) if value else None
