@@ -115,6 +115,7 @@ class WebApp:
         story_threshold: float | None,
         strict: bool,
         translate_only: bool,
+        lang: str | None = None,
         request: Any = None,
         progress: Any = None,
     ) -> tuple[list[Entry], list[Row], str, str, dict | None, list[str] | None, str, None]:
@@ -123,6 +124,10 @@ class WebApp:
         articles, _, pending = self._add(paste, files, articles)  # not yet added ones too
         problems += pending
         rows_out = _rows(articles)
+        lang = (lang or "").strip().lower() or None
+        if lang and not LANG_CODE.match(lang):
+            problems.append(f"'{lang}' is not a language code (ISO 639-1, e.g. ar); detecting")
+            lang = None
         if not articles:
             return articles, rows_out, _status("", [*problems, NOTHING]), "", None, None, "", None
         options = Options(
@@ -134,6 +139,7 @@ class WebApp:
             brief_model=brief_model or None,
             digest_model=digest_model or None,
             translate_only=bool(translate_only),
+            lang=lang,
         )
         session = getattr(request, "session_hash", None) or "default"
         cancel = self._cancel.setdefault(session, threading.Event())
@@ -264,6 +270,10 @@ class WebApp:
                         label="Strict: drop generated sentences with unsupported numbers or names"
                     )
                     translate_only = gr.Checkbox(label="Translation only (no briefs, no digest)")
+                    lang = gr.Textbox(
+                        label="Language of every article (ISO code; blank: detect each)",
+                        max_lines=1,
+                    )
                     with gr.Row():
                         run_btn = gr.Button("Run", variant="primary", elem_id="run")
                         cancel_btn = gr.Button("Cancel", elem_id="cancel")
@@ -283,18 +293,32 @@ class WebApp:
             clear_btn.click(
                 lambda: ([], _rows([]), ""), None, [articles, table, status], api_name=False
             )
+
+            # Gradio injects the session and a progress bar into parameters annotated
+            # gr.Request and defaulting to gr.Progress(); these wrappers carry them.
+            def run(articles, rows, paste, files, engine, brief_words, digest_words, brief_model,
+                    digest_model, threshold, strict, translate_only, lang, request=None,
+                    progress=gr.Progress()):  # noqa: B008 - how Gradio injects its bar  # fmt: skip
+                return self.run(
+                    articles, rows, paste, files, engine, brief_words, digest_words,
+                    brief_model, digest_model, threshold, strict, translate_only, lang, request,
+                    progress,
+                )  # fmt: skip
+
+            def cancel(request=None):
+                return self.cancel(request)
+
+            run.__annotations__ = cancel.__annotations__ = {"request": gr.Request}
             run_event = run_btn.click(
-                self.run,
+                run,
                 [articles, table, paste, files, engine, brief_words, digest_words, brief_model,
-                 digest_model, threshold, strict, translate_only],
+                 digest_model, threshold, strict, translate_only, lang],
                 [articles, table, status, report, raw, downloads, paste, files],
                 api_name="run",
                 concurrency_limit=1,
                 concurrency_id="pipeline",
             )  # fmt: skip
-            cancel_btn.click(
-                self.cancel, None, status, cancels=[run_event], queue=False, api_name=False
-            )
+            cancel_btn.click(cancel, None, status, cancels=[run_event], queue=False, api_name=False)
         return demo
 
 

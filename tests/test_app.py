@@ -57,7 +57,7 @@ def run_args(**overrides):
         "rows": {"headers": HEADERS, "data": []}, "paste": "", "files": [],
         "engine": "abstractive", "brief_words": 20, "digest_words": 30,
         "brief_model": "tiny-bart", "digest_model": "tiny-bart",
-        "story_threshold": 0, "strict": False, "translate_only": False,
+        "story_threshold": 0, "strict": False, "translate_only": False, "lang": "",
     }  # fmt: skip
     args.update(overrides)
     return list(args.values())
@@ -114,6 +114,14 @@ def test_add_detects_language_and_splits_pasted_articles(client) -> None:
     rows, status, paste, _ = client.predict(pasted, [], api_name="/add")
     assert "2 article(s) added" in status and paste == ""
     assert [row[2] for row in rows["data"]] == ["fa", "de"]
+
+
+def test_language_for_every_article_and_translation_only(client) -> None:
+    paste = (EXAMPLES / "ar_desalination.txt").read_text(encoding="utf-8")
+    out = client.predict(*run_args(paste=paste, lang="fa", translate_only=True), api_name="/run")
+    (article,) = out[3]["articles"]
+    assert article["language"] == "fa" and article["brief"] == ""
+    assert out[3]["options"]["lang"] == "fa" and out[3]["options"]["translate_only"] is True
 
 
 def test_unknown_model_is_refused_with_the_choices(client) -> None:
@@ -194,7 +202,7 @@ def test_cancel_stops_the_run_between_steps(summarizer) -> None:
 
     paste = (EXAMPLES / "de_wasserkonferenz.txt").read_text(encoding="utf-8")
     out = app.run([], [], paste, None, "abstractive", 20, 30, None, None, 0, False, False,
-                  None, progress)  # fmt: skip
+                  "", None, progress)  # fmt: skip
     assert out[2] == "Cancelled."
     assert len(stages) == 3 and out[4] is None
 
@@ -207,3 +215,21 @@ def test_server_serves_no_arbitrary_files(server: str, tiny_config: Path) -> Non
         with pytest.raises(urllib.error.HTTPError) as exc:
             urllib.request.urlopen(f"{server}gradio_api/file={path}", timeout=10)
         assert exc.value.code == 403
+
+
+def test_progress_reaches_the_page_with_stage_names(client) -> None:
+    import time
+
+    paste = "\n---\n".join(
+        (EXAMPLES / name).read_text(encoding="utf-8")
+        for name in ("de_wasserkonferenz.txt", "ar_desalination.txt")
+    )
+    job = client.submit(*run_args(paste=paste), api_name="/run")
+    seen: set[str] = set()
+    while not job.done():
+        seen |= {p.desc for p in job.status().progress_data or [] if p.desc}
+        time.sleep(0.02)
+    assert "2 article(s) processed" in job.result()[1]
+    # polled, so the quickest steps (reading) may slip by; the long ones do not
+    assert any(s.startswith("translating") for s in seen), seen
+    assert len(seen) >= 2, seen
