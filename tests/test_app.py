@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import socket
 from pathlib import Path
 
 import pytest
-from conftest import DATA, EXAMPLES, ROOT
+from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DATA, EXAMPLES
 
 pytest.importorskip("gradio", reason="the web UI needs the ui extra: pip install -e '.[ui]'")
 
-ARTIFACTS = ROOT / "test-artifacts"
 HEADERS = ["#", "source", "language", "confidence", "words"]
-CHROMIUM = (
-    os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-)
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 
 def free_port() -> int:

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
+from conftest import CHROMIUM, CHROMIUM_ARGS, EXAMPLES
 
 from summarizer import Document, Options
 from summarizer.render import anchor, render
 
-CHROMIUM = (
-    os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-)
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 IN_VIEW = (
     "e => { const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }"
 )
