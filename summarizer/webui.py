@@ -151,24 +151,18 @@ class WebApp:
             if progress is not None:
                 progress((done, total) if total else None, desc=stage)
 
+        def stopped(status: str) -> tuple:
+            return articles, rows_out, status, "", None, None, "", None
+
         try:
             result = self.summarizer.run([_document(a) for a in articles], options, on_progress)
         except Cancelled:
-            return articles, rows_out, "Cancelled.", "", None, None, "", None
+            return stopped("Cancelled.")
         except ConfigError as exc:
-            return articles, rows_out, _status("", [str(exc)]), "", None, None, "", None
+            return stopped(_status("", [str(exc)]))
         except Exception as exc:  # the server keeps serving; the user gets one line
             logger.exception("run failed")
-            return (
-                articles,
-                rows_out,
-                _status("", [f"the run failed: {exc}"]),
-                "",
-                None,
-                None,
-                "",
-                None,
-            )
+            return stopped(_status("", [f"the run failed: {exc}"]))
         result.failed[:0] = [Failure("upload", p) for p in problems]
         done = f"{len(result.articles)} article(s) processed"
         if result.digest.faithfulness.checked:
@@ -413,15 +407,6 @@ def _status(done: str, problems: list[str]) -> str:
     lines = [html.escape(done)] if done else []
     lines += [f"- **Problem:** {html.escape(p)}" for p in problems]
     return "\n".join(lines)
-
-
-def _problems(status: str) -> list[str]:
-    prefix = "- **Problem:** "
-    return [
-        html.unescape(line[len(prefix) :])
-        for line in status.splitlines()
-        if line.startswith(prefix)
-    ]
 
 
 def _int(value: float | None) -> int | None:
