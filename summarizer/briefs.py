@@ -44,6 +44,11 @@ class Faithfulness:
         self.checked += len(flags)
         self.flagged += sum(1 for f in flags if f)
 
+    def merge(self, other: Faithfulness) -> None:
+        self.checked += other.checked
+        self.flagged += other.flagged
+        self.dropped += other.dropped
+
 
 def rank_segments(article: Article, sim: Similarity) -> list[float]:
     """Rank in [0, 1] of each translated sentence of ``article`` (centrality and position)."""
@@ -52,8 +57,11 @@ def rank_segments(article: Article, sim: Similarity) -> list[float]:
 
 
 def extractive_brief(article: Article, sim: Similarity, words: int) -> list[int]:
-    """Indices of the segments that make the article's extractive brief, in text order."""
-    scores = rank_segments(article, sim)
+    """Indices of the segments that make the article's extractive brief, in text order.
+
+    Ranked within the article alone, so the brief is the same whatever else is in the run.
+    """
+    scores = rank_segments(article, sim.local([s.translation for s in article.segments]))
     lengths = [len(s.translation.split()) for s in article.segments]
     return select(scores, lengths, words)
 
@@ -71,9 +79,10 @@ def write_briefs(
     words: int,
     strict: bool = False,
     show_progress: bool = False,
-) -> Faithfulness:
-    """Set each article's brief, its segments (extractive) and the guard's flags on it."""
-    report = Faithfulness()
+) -> list[Faithfulness]:
+    """Set each article's brief, its segments (extractive) and the guard's flags on it;
+    returns what the guard found in each brief."""
+    reports = [Faithfulness() for _ in articles]
     texts: list[str] = []
     if engine == "abstractive":
         assert model is not None, "the abstractive engine needs a model"
@@ -82,9 +91,9 @@ def write_briefs(
         )
     with progress_bar(len(articles), "checking briefs", show_progress) as bar:
         for i, article in enumerate(articles):
-            _one_brief(article, engine, texts[i] if texts else "", sim, words, strict, report)
+            _one_brief(article, engine, texts[i] if texts else "", sim, words, strict, reports[i])
             bar.update(1)
-    return report
+    return reports
 
 
 def _one_brief(

@@ -55,6 +55,9 @@ class Document:
     lang: str | None = None
     encoding: str = "utf-8"
     id: str | None = None
+    author: str | None = None
+    outlet: str | None = None  # who published it: a site, paper or agency
+    topic: str | None = None  # a label given with the article (batch manifests)
 
 
 def expand_inputs(inputs: list[str]) -> tuple[list[str], list[tuple[str, str]]]:

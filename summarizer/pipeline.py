@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .briefs import write_briefs
+from .briefs import Faithfulness, write_briefs
 from .clean import clean
 from .config import TFIDF, Config, ConfigError, Engine, load_config
 from .digest import Digest, build_digest, sources_table
@@ -22,7 +22,8 @@ from .ingest import Document, IngestError, article_id, read_source
 from .language import detect, language_name
 from .models import ModelLoadError, ModelPool, Seq2Seq, is_cached
 from .segment import Sentence, split_sentences
-from .similarity import Similarity
+from .similarity import Embedder, Similarity
+from .store import Store, content_hash, digest_of, model_key
 from .translate import TranslationJob, translate_jobs
 from .utils import ProgressCallback, report, reporting
 
@@ -78,6 +79,7 @@ class Article:
     story: int | None = None
     translation_model: str | None = None
     warnings: list[str] = field(default_factory=list)
+    hash: str = ""  # of the cleaned content: syndicated copies share it
 
 
 @dataclass
@@ -119,19 +121,36 @@ class _Prepared:
     body: str
     sentences: list[Sentence]
     warnings: list[str]
+    hash: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> _Prepared:
+        data = dict(data)
+        data["doc"] = Document(**data["doc"])
+        data["sentences"] = [Sentence(**s) for s in data["sentences"]]
+        return cls(**data)
 
 
 class Summarizer:
     """Translate, brief and digest articles with the models named in models.yaml.
 
     Models load lazily on first use, once per instance, and only those the inputs need.
+    With a `Store`, translations and briefs already made with the same models and settings
+    are reused, and new ones are saved.
     """
 
     def __init__(
-        self, config: Config | str | os.PathLike[str] | None = None, device: str = "auto"
+        self,
+        config: Config | str | os.PathLike[str] | None = None,
+        device: str = "auto",
+        store: Store | str | os.PathLike[str] | None = None,
     ) -> None:
         self.config = config if isinstance(config, Config) else load_config(config)
         self.pool = ModelPool(self.config, device)
+        self.store = store if isinstance(store, Store) or store is None else Store(store)
 
     def run(
         self,
@@ -164,50 +183,73 @@ class Summarizer:
         failed: list[Failure] = []
         models: dict[str, str] = {}
         prepared = self._prepare(sources, options, failed)
-
-        jobs = [
-            TranslationJob(
-                p.id, p.lang, ([p.title] if p.title else []) + [s.text for s in p.sentences]
-            )
-            for p in prepared
-        ]
-        outcomes = translate_jobs(jobs, self.pool, self.config, options.show_progress)
-        articles: list[Article] = []
-        for p in prepared:
-            outcome = outcomes[p.id]
-            if outcome.translations is None:
-                failed.append(Failure(p.doc.source, outcome.error or "translation failed"))
-                continue
-            texts = list(outcome.translations)
-            title_en = texts.pop(0) if p.title else None
-            spec = self.config.models.get(outcome.model or "")
-            if spec is not None:
-                models[f"translation.{p.lang}"] = spec.source
-            warnings = list(p.warnings)
-            if outcome.split:
-                warnings.append(
-                    f"{outcome.split} sentence(s) longer than the translation model's input "
-                    "limit were split into parts and translated in full"
-                )
-            segments = [
-                Segment(s.text, t, s.paragraph, s.start, s.end)
-                for s, t in zip(p.sentences, texts, strict=True)
-            ]
-            articles.append(
-                Article(
-                    id=p.id, source=p.doc.source, title=p.title, title_translation=title_en,
-                    published=p.published, language=p.lang, language_confidence=p.confidence,
-                    original=p.body, translation=_join_segments(segments), segments=segments,
-                    translation_model=spec.source if spec else None, warnings=warnings,
-                )
-            )  # fmt: skip
-
+        articles = self.translate_prepared(prepared, options, failed, models)
         digest = Digest(text="", sources=sources_table(articles))
         if not options.translate_only and articles:
             digest = self._summarize(articles, options, failed, models)
         return Result(
             articles=articles, digest=digest, failed=failed, models=models, options=options
         )
+
+    def translate_prepared(
+        self,
+        prepared: Sequence[_Prepared],
+        options: Options,
+        failed: list[Failure],
+        models: dict[str, str],
+    ) -> list[Article]:
+        """Articles with their translations: from the store when there, else translated
+        (each distinct text once, sentences of all articles batched together) and saved."""
+        found: dict[str, dict] = {}
+        todo: dict[str, _Prepared] = {}
+        for p in prepared:
+            key = self.translation_key(p.lang)
+            hit = self.store.translation(p.hash, key) if self.store and key else None
+            if hit is not None:
+                found[p.hash] = hit
+            elif p.hash not in found:
+                todo.setdefault(p.hash, p)
+        jobs = [
+            TranslationJob(
+                h, p.lang, ([p.title] if p.title else []) + [s.text for s in p.sentences]
+            )
+            for h, p in todo.items()
+        ]
+        errors: dict[str, str] = {}
+        for h, outcome in translate_jobs(
+            jobs, self.pool, self.config, options.show_progress
+        ).items():
+            if outcome.translations is None:
+                errors[str(h)] = outcome.error or "translation failed"
+                continue
+            texts = list(outcome.translations)
+            found[str(h)] = {
+                "title": texts.pop(0) if todo[str(h)].title else None,
+                "segments": texts,
+                "split": outcome.split,
+            }
+        if self.store is not None:
+            with self.store.transaction():
+                for h, p in todo.items():
+                    key = self.translation_key(p.lang)
+                    if h in found and key:
+                        self.store.put_article(h, p.lang, p.title, p.body, p.doc.source)
+                        self.store.put_translation(h, key, found[h])
+        articles: list[Article] = []
+        for p in prepared:
+            if p.hash not in found:
+                failed.append(Failure(p.doc.source, errors.get(p.hash, "translation failed")))
+                continue
+            spec = self.config.route(p.lang)
+            if spec is not None:
+                models[f"translation.{p.lang}"] = spec.source
+            articles.append(_article(p, found[p.hash], spec.source if spec else None))
+        return articles
+
+    def translation_key(self, lang: str) -> str | None:
+        """The store key of the model that translates ``lang`` (None: no translation)."""
+        spec = self.config.route(lang)
+        return None if spec is None else f"{self.config.target}:{model_key(spec)}"
 
     def translate(
         self, sources: Sequence[str | Path | Document], options: Options | None = None
@@ -228,12 +270,13 @@ class Summarizer:
             report(f"reading {Path(name).name}", done, len(sources))
             try:
                 doc = source if isinstance(source, Document) else read_source(str(source))
-                prepared.append(self._prepare_one(doc, options, taken))
+                prepared.append(self.prepare(doc, options, taken))
             except IngestError as exc:
                 failed.append(Failure(name, str(exc)))
         return prepared
 
-    def _prepare_one(self, doc: Document, options: Options, taken: set[str]) -> _Prepared:
+    def prepare(self, doc: Document, options: Options, taken: set[str]) -> _Prepared:
+        """Clean, identify and segment one document; raises IngestError with the reason."""
         src = doc.source
         forced = options.lang or doc.lang
         lang = forced or detect(doc.text).lang
@@ -274,6 +317,7 @@ class Summarizer:
             body=body,
             sentences=sentences,
             warnings=warnings,
+            hash=content_hash(lang, title, body),
         )
 
     def _summarize(
@@ -284,78 +328,195 @@ class Summarizer:
         models: dict[str, str],
     ) -> Digest:
         """Briefs for every article, then the digest; a missing model fails its stage."""
-        stages = self.config.stages
-        engines = {s: options.engine or stages[s].engine for s in stages}
-        words = {s: getattr(options, f"{s}_words") or stages[s].words for s in stages}
-        empty = Digest(text="", sources=sources_table(articles))
-        loaded: dict[str, Seq2Seq | None] = {}
+        stages = self.stages(options, failed, models)
+        if stages is None:
+            return Digest(text="", sources=sources_table(articles))
+        report("stories and citations", 0, 1)
+        embedder, note = self.stories_embedder(stages.engines)
+        sim = self.similarity(articles, embedder, options)
+        models["stories"] = sim.name
+        faith = self.brief_articles(articles, stages, sim, options)
+        digest = self.digest_articles(articles, stages, sim, options)
+        digest.faithfulness.merge(faith)
+        if note:
+            digest.warnings.insert(0, note)
+        return digest
+
+    def stages(
+        self, options: Options, failed: list[Failure], models: dict[str, str]
+    ) -> Stages | None:
+        """Engines, lengths and loaded models of both stages; None (and a failure) when a
+        stage's model cannot be had."""
+        config = self.config.stages
+        stages = Stages(
+            engines={s: options.engine or config[s].engine for s in config},
+            words={s: getattr(options, f"{s}_words") or config[s].words for s in config},
+        )
         for stage in ("brief", "digest"):
-            loaded[stage] = None
-            if engines[stage] == "extractive":
+            stages.models[stage] = None
+            if stages.engines[stage] == "extractive":
                 models[stage] = "extractive"
                 continue
-            name = getattr(options, f"{stage}_model") or stages[stage].model
+            name = getattr(options, f"{stage}_model") or config[stage].model
             if name is None:  # models.yaml made the stage extractive; --engine asked otherwise
                 failed.append(
                     Failure(stage, f"summarization stage '{stage}' has no model in models.yaml; "
                             "name one there or use --engine extractive")
                 )  # fmt: skip
-                return empty
+                return None
             try:
-                loaded[stage] = self.pool.get(name, f"summarization stage '{stage}'")
+                stages.models[stage] = self.pool.get(name, f"summarization stage '{stage}'")
             except ModelLoadError as exc:
                 failed.append(Failure(stage, f"{exc}; or use --engine extractive (no model)"))
-                return empty
-            models[stage] = loaded[stage].spec.source  # type: ignore[union-attr]
+                return None
+            models[stage] = stages.models[stage].spec.source  # type: ignore[union-attr]
+        return stages
 
-        report("stories and citations", 0, 1)
-        sim, note = self._similarity(articles, engines, options)
-        models["stories"] = sim.name
-        faith = write_briefs(
-            articles, engines["brief"], loaded["brief"], sim, words["brief"],
-            strict=options.strict, show_progress=options.show_progress,
-        )  # fmt: skip
-        digest = build_digest(
-            articles, sim, engines["digest"], words["digest"], loaded["digest"],
-            window_days=self.config.stories.window_days, brief_words=words["brief"],
-            strict=options.strict, show_progress=options.show_progress,
-        )  # fmt: skip
-        digest.faithfulness.checked += faith.checked
-        digest.faithfulness.flagged += faith.flagged
-        digest.faithfulness.dropped += faith.dropped
-        if note:
-            digest.warnings.insert(0, note)
-        return digest
-
-    def _similarity(
-        self, articles: list[Article], engines: dict[str, Engine], options: Options
-    ) -> tuple[Similarity, str | None]:
-        """Embeddings when the stories model is here (or may be fetched), else TF-IDF.
-
-        An all-extractive run never downloads: it uses the model only if already cached.
-        """
-        spec = self.config.stories
-        note = None
-        if spec.model != TFIDF:
-            model_spec = self.config.models[spec.model]
-            if "abstractive" in engines.values() or is_cached(model_spec):
-                try:
-                    embedder = self.pool.embedder(spec.model, "stories")
-                    threshold = options.story_threshold or spec.threshold
-                    return Similarity.embeddings(embedder, threshold, options.show_progress), None
-                except ModelLoadError as exc:
-                    note = f"stories and citations use TF-IDF instead: {exc}"
-                    logger.warning("%s", note)
+    def brief_articles(
+        self, articles: Sequence[Article], stages: Stages, sim: Similarity, options: Options
+    ) -> Faithfulness:
+        """Set every article's brief: from the store when made with the same settings,
+        else written (each distinct text once) and saved. Returns the guard's totals."""
+        total = Faithfulness()
+        todo: dict[str, Article] = {}
+        waiting: list[Article] = []
+        for a in articles:
+            key = self.brief_key(a, stages, sim, options)
+            record = self.store.brief(a.hash, key) if self.store else None
+            if record is None and a.hash in todo:
+                waiting.append(a)
+            elif record is None:
+                todo[a.hash] = a
             else:
-                note = (
-                    f"stories and citations use TF-IDF: embedding model '{spec.model}' is not on "
-                    "this machine and the extractive engine downloads nothing "
-                    f"(`summarize models pull {spec.model}` to use it)"
-                )
-                logger.info("%s", note)
+                total.merge(apply_brief(a, record))
+        fresh = list(todo.values())
+        before = [len(a.warnings) for a in fresh]
+        reports = write_briefs(
+            fresh, stages.engines["brief"], stages.models["brief"], sim, stages.words["brief"],
+            strict=options.strict, show_progress=options.show_progress,
+        )  # fmt: skip
+        records = {
+            a.hash: brief_record(a, a.warnings[n:], r)
+            for a, n, r in zip(fresh, before, reports, strict=True)
+        }
+        for r in reports:
+            total.merge(r)
+        for a in waiting:
+            total.merge(apply_brief(a, records[a.hash]))
+        if self.store is not None and records:
+            with self.store.transaction():
+                for a in fresh:
+                    key = self.brief_key(a, stages, sim, options)
+                    self.store.put_brief(a.hash, key, records[a.hash])
+        return total
+
+    def brief_key(self, a: Article, stages: Stages, sim: Similarity, options: Options) -> str:
+        """What a brief depends on: the translation, engine, model, length, strictness."""
+        model = stages.models["brief"]
+        return digest_of(
+            [
+                self.translation_key(a.language),
+                stages.engines["brief"],
+                model_key(model.spec) if model else None,
+                stages.words["brief"],
+                options.strict,
+                sim.name,
+            ]
+        )
+
+    def digest_articles(
+        self, articles: list[Article], stages: Stages, sim: Similarity, options: Options
+    ) -> Digest:
+        """The merged digest of articles that have their briefs."""
+        return build_digest(
+            articles, sim, stages.engines["digest"], stages.words["digest"],
+            stages.models["digest"], window_days=self.config.stories.window_days,
+            brief_words=stages.words["brief"], strict=options.strict,
+            show_progress=options.show_progress,
+        )  # fmt: skip
+
+    def stories_embedder(self, engines: dict[str, Engine]) -> tuple[Embedder | None, str | None]:
+        """The stories embedding model when it is here (or may be fetched), else None and
+        a note saying why TF-IDF is used. An all-extractive run never downloads."""
+        spec = self.config.stories
+        if spec.model == TFIDF:
+            return None, None
+        model_spec = self.config.models[spec.model]
+        if "abstractive" in engines.values() or is_cached(model_spec):
+            try:
+                return self.pool.embedder(spec.model, "stories"), None
+            except ModelLoadError as exc:
+                note = f"stories and citations use TF-IDF instead: {exc}"
+                logger.warning("%s", note)
+                return None, note
+        note = (
+            f"stories and citations use TF-IDF: embedding model '{spec.model}' is not on "
+            "this machine and the extractive engine downloads nothing "
+            f"(`summarize models pull {spec.model}` to use it)"
+        )
+        logger.info("%s", note)
+        return None, note
+
+    def similarity(
+        self, articles: Sequence[Article], embedder: Embedder | None, options: Options
+    ) -> Similarity:
+        """Embeddings with ``embedder``, else TF-IDF fitted on these articles' texts."""
+        spec = self.config.stories
+        if embedder is not None:
+            threshold = options.story_threshold or spec.threshold
+            return Similarity.embeddings(embedder, threshold, options.show_progress)
         corpus = [s.translation for a in articles for s in a.segments]
         corpus += [a.title_translation or a.title or "" for a in articles]
-        return Similarity.tfidf(corpus, options.story_threshold or spec.tfidf_threshold), note
+        return Similarity.tfidf(corpus, options.story_threshold or spec.tfidf_threshold)
+
+
+@dataclass
+class Stages:
+    """Per summarization stage ("brief", "digest"): its engine, length and loaded model."""
+
+    engines: dict[str, Engine]
+    words: dict[str, int]
+    models: dict[str, Seq2Seq | None] = field(default_factory=dict)
+
+
+def _article(p: _Prepared, record: dict, model: str | None) -> Article:
+    """An Article from a prepared document and its translation record (see the store)."""
+    warnings = list(p.warnings)
+    if record.get("split"):
+        warnings.append(
+            f"{record['split']} sentence(s) longer than the translation model's input "
+            "limit were split into parts and translated in full"
+        )
+    segments = [
+        Segment(s.text, t, s.paragraph, s.start, s.end)
+        for s, t in zip(p.sentences, record["segments"], strict=True)
+    ]
+    return Article(
+        id=p.id, source=p.doc.source, title=p.title, title_translation=record.get("title"),
+        published=p.published, language=p.lang, language_confidence=p.confidence,
+        original=p.body, translation=_join_segments(segments), segments=segments,
+        translation_model=model, warnings=warnings, hash=p.hash,
+    )  # fmt: skip
+
+
+def brief_record(article: Article, notes: list[str], faith: Faithfulness) -> dict:
+    """What the store keeps of a brief (and what `apply_brief` restores)."""
+    return {
+        "brief": article.brief,
+        "segments": article.brief_segments,
+        "warnings": [asdict(f) for f in article.brief_warnings],
+        "notes": notes,
+        "faith": asdict(faith),
+    }
+
+
+def apply_brief(article: Article, record: dict) -> Faithfulness:
+    """Give ``article`` a stored brief; returns the guard's counts for it."""
+    article.brief = record["brief"]
+    article.brief_segments = list(record["segments"])
+    article.brief_warnings = [Flag(**f) for f in record["warnings"]]
+    article.warnings += [n for n in record["notes"] if n not in article.warnings]
+    return Faithfulness(**record["faith"])
 
 
 def _unique_id(doc: Document, taken: set[str]) -> str:

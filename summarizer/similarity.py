@@ -78,6 +78,13 @@ class Similarity:
         levels = Thresholds(story_threshold, **EMBEDDING_LEVELS)
         return cls("embeddings", embedder.spec.source, levels, embedder, show_progress)
 
+    def local(self, texts: Sequence[str]) -> Similarity:
+        """The similarity to use within one article: TF-IDF refitted on its own sentences
+        (so a brief never depends on which other articles share the run), else self."""
+        if self.backend != "tfidf":
+            return self
+        return Similarity.tfidf(texts, self.thresholds.story)
+
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length vectors of ``texts`` (zero vectors for texts with no known word)."""
         todo = list(dict.fromkeys(t for t in texts if t not in self._cache))

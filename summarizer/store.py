@@ -1,0 +1,206 @@
+"""The store: an embedded SQLite database of finished work, so nothing is done twice.
+
+Articles are keyed by a hash of their cleaned content (language, title, text): translations
+are kept per translation model, briefs per brief settings, fetched pages per URL and
+rendered digests per group content. A re-run with the same models skips what is done, a
+killed run resumes, and syndicated copies of one text are translated once. Each write is
+one transaction in a write-ahead journal, so a killed process leaves the store consistent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .config import ModelSpec
+
+logger = logging.getLogger("summarizer")
+
+ENV_VAR = "SUMMARIZER_STORE"
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    hash TEXT PRIMARY KEY, lang TEXT NOT NULL, title TEXT, body TEXT NOT NULL,
+    source TEXT, added TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS translations (
+    hash TEXT NOT NULL, model TEXT NOT NULL, data TEXT NOT NULL, added TEXT NOT NULL,
+    PRIMARY KEY (hash, model));
+CREATE TABLE IF NOT EXISTS briefs (
+    hash TEXT NOT NULL, settings TEXT NOT NULL, data TEXT NOT NULL, added TEXT NOT NULL,
+    PRIMARY KEY (hash, settings));
+CREATE TABLE IF NOT EXISTS pages (url TEXT PRIMARY KEY, data TEXT NOT NULL, added TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS digests (key TEXT PRIMARY KEY, data TEXT NOT NULL, added TEXT NOT NULL);
+"""
+
+
+class StoreError(RuntimeError):
+    """The store file cannot be opened or used; the message says which file and what to do."""
+
+
+def default_path() -> Path:
+    """$SUMMARIZER_STORE, else store.sqlite in the user's cache folder."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("summarizer")) / "store.sqlite"
+
+
+def content_hash(lang: str, title: str | None, body: str) -> str:
+    """The identity of a cleaned article: the same text in the same language, same hash."""
+    data = json.dumps([lang, title or "", body], ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def digest_of(value: Any) -> str:
+    """A short stable hash of any JSON-able value (settings, lists of hashes)."""
+    data = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:24]
+
+
+def model_key(spec: ModelSpec) -> str:
+    """What a model's output depends on: its source and revision, settings, and weights.
+
+    A local folder's weights are fingerprinted by file size and time, so replacing the
+    model invalidates what it produced.
+    """
+    weights: list[Any] = []
+    if spec.local_path is not None:
+        for path in sorted(spec.local_path.glob("*.safetensors")) + sorted(
+            spec.local_path.glob("*.bin")
+        ):
+            stat = path.stat()
+            weights.append([path.name, stat.st_size, stat.st_mtime_ns])
+    settings = [spec.max_input_tokens, spec.prefix, spec.generation, weights]
+    return f"{spec.source}@{spec.revision or 'default'}#{digest_of(settings)}"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """One SQLite file shared by the CLI, the web UI and batch runs (thread-safe)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path).expanduser() if path else default_path()
+        self._lock = threading.RLock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                self.path, timeout=30, check_same_thread=False, isolation_level=None
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: made by a newer summarizer (schema {version}); upgrade, "
+                    "or pass --store with another file"
+                )
+            self._db.executescript(SCHEMA)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(
+                f"{self.path}: cannot be used as the store ({exc}); pass --store with "
+                "another file, or delete this one to start afresh"
+            ) from None
+        logger.debug("store: %s", self.path)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything written inside lands together, or (if killed) not at all."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _get(self, sql: str, *args: Any) -> Any:
+        with self._lock:
+            row = self._db.execute(sql, args).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _put(self, sql: str, *args: Any) -> None:
+        with self._lock:
+            self._db.execute(sql, (*args, _now()))
+
+    def put_article(self, hash_: str, lang: str, title: str | None, body: str, source: str) -> None:
+        """The cleaned article, kept once however many sources carried it."""
+        self._put(
+            "INSERT OR IGNORE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
+            hash_, lang, title, body, source,
+        )  # fmt: skip
+
+    def translation(self, hash_: str, model: str) -> dict | None:
+        """{title, segments, split} as the model translated it, or None."""
+        return self._get("SELECT data FROM translations WHERE hash=? AND model=?", hash_, model)
+
+    def put_translation(self, hash_: str, model: str, data: dict) -> None:
+        self._put(
+            "INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?)",
+            hash_, model, json.dumps(data, ensure_ascii=False),
+        )  # fmt: skip
+
+    def brief(self, hash_: str, settings: str) -> dict | None:
+        """{brief, segments, warnings, notes, faith} written with these settings, or None."""
+        return self._get("SELECT data FROM briefs WHERE hash=? AND settings=?", hash_, settings)
+
+    def put_brief(self, hash_: str, settings: str, data: dict) -> None:
+        self._put(
+            "INSERT OR REPLACE INTO briefs VALUES (?, ?, ?, ?)",
+            hash_, settings, json.dumps(data, ensure_ascii=False),
+        )  # fmt: skip
+
+    def page(self, url: str) -> dict | None:
+        """A fetched page's extracted article (Document fields), or None."""
+        return self._get("SELECT data FROM pages WHERE url=?", url)
+
+    def put_page(self, url: str, data: dict) -> None:
+        self._put(
+            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?)",
+            url, json.dumps(data, ensure_ascii=False),
+        )  # fmt: skip
+
+    def digest(self, key: str) -> dict | None:
+        """A group's rendered outputs ({format: text}) for exactly these articles and settings."""
+        return self._get("SELECT data FROM digests WHERE key=?", key)
+
+    def put_digest(self, key: str, data: dict) -> None:
+        self._put(
+            "INSERT OR REPLACE INTO digests VALUES (?, ?, ?)",
+            key, json.dumps(data, ensure_ascii=False),
+        )  # fmt: skip
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (for logs and tests)."""
+        tables: Iterable[str] = ("articles", "translations", "briefs", "pages", "digests")
+        with self._lock:
+            return {t: self._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+
+    def check(self) -> str:
+        """SQLite's own integrity check: 'ok' for a sound file."""
+        with self._lock:
+            return self._db.execute("PRAGMA integrity_check").fetchone()[0]
