@@ -1,7 +1,8 @@
 """The `summarize` command: a thin layer over `Summarizer`, with no logic of its own.
 
-    summarize FILE|FOLDER|- ...          translate, brief and digest (Markdown or JSON)
+    summarize FILE|FOLDER|URL|- ...      translate, brief and digest (Markdown, JSON, HTML)
     summarize translate FILE ...         English translation only
+    summarize batch INPUT... --out DIR   one digest per day/topic/source, resumable
     summarize models list | pull [NAME]  what models.yaml routes where; fetch models
     summarize serve [--host H --port P]  the web UI (Gradio) on 127.0.0.1
 
@@ -15,13 +16,18 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import ENV_VAR, ConfigError, load_config
 from .models import one_line
+from .store import StoreError
+
+if TYPE_CHECKING:
+    from .pipeline import Options
 
 logger = logging.getLogger("summarizer")
-COMMANDS = ("run", "translate", "models", "serve")
+COMMANDS = ("run", "translate", "batch", "models", "serve")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"summarize: error: {exc}", file=sys.stderr)
         return 2
+    except StoreError as exc:
+        print(f"summarize: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("summarize: interrupted", file=sys.stderr)
         return 130
@@ -62,14 +71,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     common.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
 
-    work = argparse.ArgumentParser(add_help=False, parents=[common])
+    device_quiet = argparse.ArgumentParser(add_help=False, parents=[common])
+    device_quiet.add_argument(
+        "--lang",
+        metavar="CODE",
+        help="source language of every input (ISO 639-1, e.g. ar), skips detection",
+    )
+    device_quiet.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="where models run (default: auto = GPU when present)",
+    )
+    device_quiet.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+    work = argparse.ArgumentParser(add_help=False, parents=[device_quiet])
     work.add_argument(
         "inputs",
         nargs="+",
         metavar="INPUT",
-        help="article files (.txt/.md), folders of them, or - for stdin",
+        help="article files (.txt/.md/.html), folders of them, http(s) URLs, or - for stdin",
     )
     work.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    work.add_argument(
+        "--store",
+        metavar="PATH",
+        help="reuse and keep translations and briefs in this SQLite file (default: off)",
+    )
     work.add_argument(
         "-f",
         "--format",
@@ -77,34 +105,22 @@ def _parser() -> argparse.ArgumentParser:
         help="output format (default: from -o's suffix, else md); html is one self-contained "
         "report file",
     )
-    work.add_argument(
-        "--lang",
-        metavar="CODE",
-        help="source language of every input (ISO 639-1, e.g. ar), skips detection",
-    )
-    work.add_argument(
-        "--device",
-        choices=("auto", "cpu", "cuda"),
-        default="auto",
-        help="where models run (default: auto = GPU when present)",
-    )
-    work.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
-    run = sub.add_parser("run", parents=[work], help="translate, brief and digest (default)")
-    run.add_argument("--brief-words", type=_words, metavar="N", help="length of each brief")
-    run.add_argument("--digest-words", type=_words, metavar="N", help="length of the digest")
-    run.add_argument(
+    summary = argparse.ArgumentParser(add_help=False)
+    summary.add_argument("--brief-words", type=_words, metavar="N", help="length of each brief")
+    summary.add_argument("--digest-words", type=_words, metavar="N", help="length of the digest")
+    summary.add_argument(
         "--engine",
         choices=("abstractive", "extractive"),
         help="abstractive: the summarization models write briefs and digest; extractive: "
         "pick the articles' own key sentences, no model needed (default: models.yaml)",
     )
-    run.add_argument(
+    summary.add_argument(
         "--strict",
         action="store_true",
         help="drop generated sentences naming numbers, dates or names not in their source",
     )
-    run.add_argument(
+    summary.add_argument(
         "--story-threshold",
         type=_fraction,
         metavar="X",
@@ -112,11 +128,15 @@ def _parser() -> argparse.ArgumentParser:
         "(default: models.yaml)",
     )
     for stage in ("brief", "digest"):
-        run.add_argument(
+        summary.add_argument(
             f"--{stage}-model",
             metavar="NAME",
             help=f"summarization model of models.yaml for the {stage} (default: models.yaml)",
         )
+
+    run = sub.add_parser(
+        "run", parents=[work, summary], help="translate, brief and digest (default)"
+    )
     run.set_defaults(handler=_run, translate_only=False)
 
     tr = sub.add_parser("translate", parents=[work], help="English translation only")
@@ -131,6 +151,64 @@ def _parser() -> argparse.ArgumentParser:
         brief_model=None,
         digest_model=None,
     )
+
+    batch = sub.add_parser(
+        "batch",
+        parents=[device_quiet, summary],
+        help="many articles: one digest per group, resumable",
+        description="Read folders, manifests (.jsonl: one article per line), URLs and feeds; "
+        "translate and brief what the store does not have yet; write one digest per group "
+        "(Markdown, JSON, HTML) and an index.html.",
+    )
+    batch.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="INPUT",
+        help="article files, folders, manifests (.jsonl) or http(s) URLs",
+    )
+    batch.add_argument("--out", required=True, metavar="DIR", help="folder for the digests")
+    batch.add_argument("--feeds", metavar="FILE", help="RSS/Atom feed URLs, one per line")
+    batch.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="feed entries published since: 24h, 7d, 2w, or a date (2026-11-01)",
+    )
+    batch.add_argument(
+        "--group-by",
+        choices=("day", "topic", "source", "none"),
+        default="none",
+        help="one digest per day, per topic (manifest field, else story), per source, or "
+        "one in all (default: none)",
+    )
+    batch.add_argument(
+        "--store",
+        metavar="PATH",
+        help="SQLite file of finished work, for resume and reuse (default: $SUMMARIZER_STORE, "
+        "else the user cache folder)",
+    )
+    batch.add_argument(
+        "--runner",
+        choices=("local", "ray"),
+        default="local",
+        help="local: this process; ray: a Ray cluster (pip install -e '.[distributed]')",
+    )
+    batch.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="existing Ray cluster (auto, ray://host:10001; default: $RAY_ADDRESS, else a "
+        "local Ray)",
+    )
+    batch.add_argument(
+        "--workers", type=_positive, metavar="N", help="Ray workers (default: one per GPU/CPU)"
+    )
+    batch.add_argument(
+        "--chunk-size",
+        type=_positive,
+        default=16,
+        metavar="N",
+        help="articles whose sentences share model batches (default: 16)",
+    )
+    batch.set_defaults(handler=_batch, translate_only=False)
 
     models = sub.add_parser("models", help="inspect or fetch the models in models.yaml")
     msub = models.add_subparsers(dest="models_command", required=True)
@@ -154,13 +232,18 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--share", action="store_true", help="also open a public gradio.live link (off by default)"
     )
+    serve.add_argument(
+        "--store",
+        metavar="PATH",
+        help="reuse and keep translations and briefs in this SQLite file (default: off)",
+    )
     serve.set_defaults(handler=_serve)
     return parser
 
 
 def _run(args: argparse.Namespace) -> int:
     from .ingest import expand_inputs
-    from .pipeline import Failure, Options, Summarizer
+    from .pipeline import Failure, Summarizer
     from .render import render
     from .utils import atomic_write
 
@@ -169,20 +252,8 @@ def _run(args: argparse.Namespace) -> int:
     suffix = Path(args.output or "").suffix.lower().lstrip(".")
     fmt = args.format or {"json": "json", "html": "html", "htm": "html"}.get(suffix, "md")
     sources, problems = expand_inputs(args.inputs)
-    summarizer = Summarizer(args.config, device=args.device)
-    options = Options(
-        brief_words=args.brief_words,
-        digest_words=args.digest_words,
-        lang=args.lang,
-        translate_only=args.translate_only,
-        engine=args.engine,
-        strict=args.strict,
-        story_threshold=args.story_threshold,
-        brief_model=args.brief_model,
-        digest_model=args.digest_model,
-        show_progress=not args.quiet,
-    )
-    result = summarizer.run(sources, options)
+    summarizer = Summarizer(args.config, device=args.device, store=args.store)
+    result = summarizer.run(sources, _options(args))
     result.failed[:0] = [Failure(src, f"{src}: {why}") for src, why in problems]
     text = render(result, fmt)
     if args.output:
@@ -214,10 +285,72 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def _options(args: argparse.Namespace) -> Options:
+    from .pipeline import Options
+
+    return Options(
+        brief_words=args.brief_words,
+        digest_words=args.digest_words,
+        lang=args.lang,
+        translate_only=args.translate_only,
+        engine=args.engine,
+        strict=args.strict,
+        story_threshold=args.story_threshold,
+        brief_model=args.brief_model,
+        digest_model=args.digest_model,
+        show_progress=not args.quiet,
+    )
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from .batch import BatchOptions, run_batch
+    from .fetch import parse_since
+    from .pipeline import Summarizer
+    from .store import Store
+
+    if not args.verbose:
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    if not args.inputs and not args.feeds:
+        raise ConfigError(
+            "nothing to read: give INPUT files, folders, manifests or URLs, or --feeds"
+        )
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as exc:
+        raise ConfigError(f"--since: {exc}") from None
+    if since and not args.feeds:
+        logger.warning("--since applies to feed entries only; no --feeds given")
+    batch = BatchOptions(
+        out=Path(args.out),
+        feeds=args.feeds,
+        since=since,
+        group_by=args.group_by,
+        runner=args.runner,
+        chunk_size=args.chunk_size,
+        workers=args.workers,
+        ray_address=args.ray_address or os.environ.get("RAY_ADDRESS"),
+    )
+    store = Store(args.store)
+    logger.info("store: %s", store.path)
+    summarizer = Summarizer(args.config, device=args.device, store=store)
+    report = run_batch(summarizer, args.inputs, batch, _options(args))
+    for failure in report.failed:
+        print(f"summarize: failed: {failure.error}", file=sys.stderr)
+    logger.info("batch: %s", report.summary())
+    return 1 if report.failed else 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .webui import serve
 
-    serve(args.config, host=args.host, port=args.port, device=args.device, share=args.share)
+    serve(
+        args.config,
+        host=args.host,
+        port=args.port,
+        device=args.device,
+        share=args.share,
+        store=args.store,
+    )
     return 0
 
 
@@ -295,6 +428,16 @@ def _models_pull(args: argparse.Namespace) -> int:
             continue
         print(f"{name}: {spec.id} -> {path}")
     return status
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return n
 
 
 def _words(value: str) -> int:

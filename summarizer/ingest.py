@@ -18,7 +18,8 @@ from charset_normalizer import from_bytes
 
 logger = logging.getLogger("summarizer")
 
-ARTICLE_SUFFIXES = (".txt", ".md")
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
 MAX_BYTES = 20 * 1024 * 1024
 BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
@@ -77,7 +78,9 @@ def expand_inputs(inputs: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
                 p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
             )
             if not found:
-                problems.append((item, "folder has no .txt or .md files; point at the articles"))
+                problems.append(
+                    (item, "folder has no .txt, .md or .html files; point at the articles")
+                )
             sources.extend(str(p) for p in found)
         else:
             sources.append(item)
@@ -85,10 +88,18 @@ def expand_inputs(inputs: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
 
 
 def read_source(source: str) -> Document:
-    """Read one file (or '-' for stdin) into a Document; raises IngestError."""
+    """Read one file, web page (http/https URL) or '-' (stdin) into a Document.
+
+    Raises IngestError. HTML files and pages give their main text (trafilatura).
+    """
     if source == "-":
         data = sys.stdin.buffer.read()
         return document_from_bytes(data, "stdin")
+    from .fetch import Fetcher, fetch_page, is_url
+
+    if is_url(source):
+        with Fetcher() as fetcher:
+            return fetch_page(source, fetcher)
     path = Path(source)
     if path.is_symlink() and not path.exists():
         raise IngestError(f"{source}: broken symbolic link; point it at an existing file")
@@ -108,6 +119,10 @@ def read_source(source: str) -> Document:
         raise IngestError(
             f"{source}: cannot be read ({exc.strerror}); check its permissions"
         ) from None
+    if path.suffix.lower() in HTML_SUFFIXES:
+        from .formats import from_html
+
+        return from_html(source, data)
     return document_from_bytes(data, source)
 
 
@@ -126,6 +141,9 @@ def document_from_bytes(data: bytes, source: str) -> Document:
             doc.title = _str_or_none(meta.get("title"))
             doc.published = _str_or_none(meta.get("published") or meta.get("date"))
             doc.lang = _str_or_none(meta.get("lang") or meta.get("language"))
+            doc.author = _str_or_none(meta.get("author"))
+            doc.outlet = _str_or_none(meta.get("outlet") or meta.get("source"))
+            doc.topic = _str_or_none(meta.get("topic"))
     if not doc.text.strip():
         raise IngestError(f"{source}: file is empty; give it the article's text")
     return doc

@@ -232,9 +232,10 @@ class Summarizer:
             with self.store.transaction():
                 for h, p in todo.items():
                     key = self.translation_key(p.lang)
-                    if h in found and key:
+                    if h in found:
                         self.store.put_article(h, p.lang, p.title, p.body, p.doc.source)
-                        self.store.put_translation(h, key, found[h])
+                        if key:
+                            self.store.put_translation(h, key, found[h])
         articles: list[Article] = []
         for p in prepared:
             if p.hash not in found:
@@ -381,7 +382,7 @@ class Summarizer:
         todo: dict[str, Article] = {}
         waiting: list[Article] = []
         for a in articles:
-            key = self.brief_key(a, stages, sim, options)
+            key = self.brief_key(a.language, stages, sim, options)
             record = self.store.brief(a.hash, key) if self.store else None
             if record is None and a.hash in todo:
                 waiting.append(a)
@@ -406,16 +407,16 @@ class Summarizer:
         if self.store is not None and records:
             with self.store.transaction():
                 for a in fresh:
-                    key = self.brief_key(a, stages, sim, options)
+                    key = self.brief_key(a.language, stages, sim, options)
                     self.store.put_brief(a.hash, key, records[a.hash])
         return total
 
-    def brief_key(self, a: Article, stages: Stages, sim: Similarity, options: Options) -> str:
+    def brief_key(self, lang: str, stages: Stages, sim: Similarity, options: Options) -> str:
         """What a brief depends on: the translation, engine, model, length, strictness."""
         model = stages.models["brief"]
         return digest_of(
             [
-                self.translation_key(a.language),
+                self.translation_key(lang),
                 stages.engines["brief"],
                 model_key(model.spec) if model else None,
                 stages.words["brief"],

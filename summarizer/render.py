@@ -19,7 +19,8 @@ Format = Literal["md", "json", "html"]
 FORMATS: tuple[str, ...] = ("md", "json", "html")
 
 
-def render(result: Result, fmt: Format) -> str:
+def render(result: Result, fmt: Format, title: str = "News digest") -> str:
+    """The result as text in ``fmt``; ``title`` heads the HTML report."""
     if fmt == "json":
         return result.to_json()
     if fmt == "md":
@@ -27,7 +28,7 @@ def render(result: Result, fmt: Format) -> str:
     if fmt == "html":
         from .report import to_html
 
-        return to_html(result)
+        return to_html(result, title)
     raise ValueError(f"format '{fmt}' is not one of {', '.join(FORMATS)}")
 
 

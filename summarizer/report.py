@@ -46,14 +46,14 @@ CSS = """
 PAGE_CSS = "body { margin: 0 auto; max-width: 72rem; padding: 1.5rem; }"
 
 
-def to_html(result: Result) -> str:
+def to_html(result: Result, title: str = "News digest") -> str:
     """The whole report as one HTML document."""
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        "<title>News digest</title>\n"
+        f"<title>{_e(title)}</title>\n"
         f"<style>{PAGE_CSS}{CSS}</style>\n</head>\n<body>\n"
-        + report_body(result)
+        + report_body(result, title)
         + "\n</body>\n</html>\n"
     )
 

@@ -154,6 +154,14 @@ class Store:
             hash_, lang, title, body, source,
         )  # fmt: skip
 
+    def article(self, hash_: str) -> tuple[str, str | None, str] | None:
+        """(lang, title, body) of a cleaned article, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT lang, title, body FROM articles WHERE hash=?", (hash_,)
+            ).fetchone()
+        return tuple(row) if row else None  # type: ignore[return-value]
+
     def translation(self, hash_: str, model: str) -> dict | None:
         """{title, segments, split} as the model translated it, or None."""
         return self._get("SELECT data FROM translations WHERE hash=? AND model=?", hash_, model)

@@ -52,9 +52,9 @@ def _umask() -> int:
 class Bar:
     """A tqdm bar that also reports each update to the installed progress callback."""
 
-    def __init__(self, total: int, desc: str, enabled: bool) -> None:
+    def __init__(self, total: int, desc: str, enabled: bool, unit: str = "seg") -> None:
         self.total, self.desc, self.n = total, desc, 0
-        self._bar = tqdm(total=total, desc=desc, unit="seg", disable=not enabled, leave=False)
+        self._bar = tqdm(total=total, desc=desc, unit=unit, disable=not enabled, leave=False)
         report(desc, 0, total)
 
     def update(self, n: int = 1) -> None:
@@ -67,9 +67,9 @@ class Bar:
 
 
 @contextlib.contextmanager
-def progress_bar(total: int, desc: str, enabled: bool) -> Iterator[Bar]:
+def progress_bar(total: int, desc: str, enabled: bool, unit: str = "seg") -> Iterator[Bar]:
     """A tqdm bar on stderr (silent when progress is off) that also reports to `reporting`."""
-    bar = Bar(total, desc, enabled)
+    bar = Bar(total, desc, enabled, unit)
     try:
         yield bar
     finally:

@@ -44,8 +44,8 @@ Entry = dict[str, Any]
 class WebApp:
     """The page's handlers: plain functions of plain values, shared by the UI and its API."""
 
-    def __init__(self, config: Any = None, device: str = "auto") -> None:
-        self.summarizer = Summarizer(config, device=device)
+    def __init__(self, config: Any = None, device: str = "auto", store: Any = None) -> None:
+        self.summarizer = Summarizer(config, device=device, store=store)
         self.config = self.summarizer.config
         self.limits = self.config.limits
         self._cancel: dict[str, threading.Event] = {}
@@ -323,15 +323,19 @@ def serve(
     device: str = "auto",
     share: bool = False,
     block: bool = True,
+    store: Any = None,
 ) -> Any:
-    """Start the UI; with ``block=False`` return the running Blocks (tests, notebooks)."""
+    """Start the UI; with ``block=False`` return the running Blocks (tests, notebooks).
+
+    ``store``: a SQLite file (or `Store`) whose translations and briefs runs reuse and add to.
+    """
     try:
         import gradio  # noqa: F401
     except ImportError:  # pragma: no cover - depends on the install
         raise ConfigError(
             "the web UI needs Gradio: pip install 'summarizer[ui]' (or pip install gradio)"
         ) from None
-    app = WebApp(config, device)
+    app = WebApp(config, device, store)
     demo = app.build()
     demo.queue(default_concurrency_limit=1, max_size=32)
     if host not in ("127.0.0.1", "localhost", "::1"):

@@ -1,0 +1,484 @@
+"""Batch digests: many articles in, one digest per group (day, topic, source) out.
+
+Articles stream through: each is read, cleaned and hashed here; what the store already
+has is skipped, a text seen earlier in the run waits for its first copy, and the rest go
+in chunks to a runner (this process, or Ray actors) that translates and briefs them. Each
+chunk's results land in the store in one transaction, so a killed run resumes where it
+stopped. Then each group's digest is written as Markdown, JSON and HTML, plus an index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import logging
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from .briefs import Faithfulness
+from .fetch import Fetcher, FetchSettings
+from .ingest import Document, IngestError
+from .inputs import Plan, documents, plan
+from .pipeline import (
+    Article,
+    Failure,
+    Options,
+    Result,
+    Stages,
+    Summarizer,
+    _article,
+    _Prepared,
+    apply_brief,
+)
+from .render import FORMATS, render
+from .report import CSS, PAGE_CSS
+from .runners import ChunkResult, ChunkWorker, RunnerName, run_local, run_ray
+from .segment import split_sentences
+from .similarity import Embedder, Similarity
+from .store import digest_of
+from .stories import group, parse_date
+from .utils import atomic_write, progress_bar
+
+logger = logging.getLogger("summarizer")
+
+GroupBy = Literal["day", "topic", "source", "none"]
+GROUP_BYS: tuple[str, ...] = ("day", "topic", "source", "none")
+
+
+@dataclass
+class BatchOptions:
+    """How a batch reads, runs and writes; `Options` says how each article is processed."""
+
+    out: Path
+    feeds: str | None = None
+    since: dt.datetime | None = None
+    group_by: GroupBy = "none"
+    runner: RunnerName = "local"
+    chunk_size: int = 16  # articles per model batch
+    workers: int | None = None  # Ray actors (default: one per GPU, else per CPU)
+    ray_address: str | None = None
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+
+
+@dataclass
+class Item:
+    """One article of the run, without its text: what grouping and the index need."""
+
+    id: str
+    source: str
+    hash: str
+    lang: str
+    confidence: float
+    title: str | None
+    published: str | None
+    outlet: str | None
+    topic: str | None
+    warnings: list[str]
+
+
+@dataclass
+class Group:
+    """One digest of the run: its name, file stem, size and what it covers."""
+
+    name: str
+    slug: str
+    articles: int
+    languages: list[str]
+    first_date: str | None
+    last_date: str | None
+    stories: int
+
+
+@dataclass
+class BatchReport:
+    """What a batch did: counts, failures, groups written, and how long it took."""
+
+    done: int = 0  # processed by this run
+    skipped: int = 0  # already done by an earlier run (found in the store)
+    duplicates: int = 0  # same text as an earlier article of this run: processed once
+    failed: list[Failure] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    seconds: float = 0.0
+    index: Path | None = None
+
+    def summary(self) -> str:
+        return (
+            f"{self.done} done, {len(self.failed)} failed, {self.skipped} skipped as already "
+            f"done ({self.duplicates} duplicate texts processed once); {len(self.groups)} "
+            f"digest(s) in {_duration(self.seconds)}"
+            + (f"; index: {self.index}" if self.index else "")
+        )
+
+
+def run_batch(
+    summarizer: Summarizer, inputs: list[str], batch: BatchOptions, options: Options
+) -> BatchReport:
+    """Read every input, process what the store lacks, write one digest per group."""
+    if summarizer.store is None:
+        raise ValueError("a batch needs a store: Summarizer(..., store=Store(path))")
+    started = time.monotonic()
+    report = BatchReport()
+    models: dict[str, str] = {}
+    stages = summarizer.stages(options, report.failed, models)
+    if stages is None:  # a summarization model is missing: nothing could be briefed
+        return report
+    embedder, note = summarizer.stories_embedder(stages.engines)
+    brief_sim = summarizer.similarity([], embedder, options)
+    with Fetcher(batch.fetch) as fetcher:
+        planned = plan(inputs, batch.feeds, batch.since, fetcher)
+        items = _process(summarizer, planned, fetcher, batch, options, stages, brief_sim, report)
+    groups = _groups([i for i in items if i is not None], batch.group_by, summarizer, embedder)
+    writer = _Writer(summarizer, stages, embedder, brief_sim, note, options, models, batch.out)
+    with progress_bar(len(groups), "digests", options.show_progress, unit="digest") as bar:
+        for name, members in groups:
+            report.groups.append(writer.write(name, members, {g.slug for g in report.groups}))
+            bar.update(1)
+    report.seconds = time.monotonic() - started
+    report.index = batch.out / "index.html"
+    _write_index(report, batch)
+    return report
+
+
+def _process(
+    summarizer: Summarizer,
+    planned: Plan,
+    fetcher: Fetcher,
+    batch: BatchOptions,
+    options: Options,
+    stages: Stages,
+    brief_sim: Similarity,
+    report: BatchReport,
+) -> list[Item | None]:
+    """Stream the articles through the runner; returns the items that ended done."""
+    store = summarizer.store
+    assert store is not None
+    items: list[Item] = []
+    state: dict[str, str | None] = {}  # hash -> None (done) or why it failed
+    waiting: dict[str, list[Item]] = {}  # hash -> items waiting for its chunk
+    earlier: set[str] = set()  # hashes an earlier run finished
+    total = planned.total
+    with progress_bar(total, "articles", options.show_progress, unit="article") as bar:
+
+        def chunks() -> Iterator[list[_Prepared]]:
+            taken: set[str] = set()
+            pending: list[_Prepared] = []
+            for got in documents(planned, store, fetcher):
+                item = _prepare(summarizer, got, options, taken, report)
+                if item is None:
+                    bar.update(1)
+                    continue
+                prepared, item = item
+                items.append(item)
+                if prepared.hash in waiting:
+                    report.duplicates += 1
+                    waiting[prepared.hash].append(item)
+                    continue
+                if prepared.hash in state:
+                    report.duplicates += 1
+                    if prepared.hash in earlier:
+                        report.skipped += 1
+                    else:
+                        _settle(item, state[prepared.hash], report)
+                elif _done(summarizer, prepared, stages, brief_sim, options):
+                    state[prepared.hash] = None
+                    earlier.add(prepared.hash)
+                    report.skipped += 1
+                else:
+                    waiting[prepared.hash] = [item]
+                    pending.append(prepared)
+                    if len(pending) >= batch.chunk_size:
+                        yield pending
+                        pending = []
+                    continue
+                bar.update(1)
+            if pending:
+                yield pending
+
+        for result in _run(chunks(), summarizer, batch, options, brief_sim):
+            with store.transaction():
+                for table, args in result.writes:
+                    getattr(store, f"put_{table}")(*args)
+            for h in result.hashes:
+                state[h] = result.failed.get(h)
+                for item in waiting.pop(h, []):
+                    _settle(item, state[h], report)
+                    bar.update(1)
+    return [i if state.get(i.hash, "") is None else None for i in items]
+
+
+def _run(
+    chunks: Iterator[list[_Prepared]],
+    summarizer: Summarizer,
+    batch: BatchOptions,
+    options: Options,
+    brief_sim: Similarity,
+) -> Iterator[ChunkResult]:
+    stories = summarizer.config.stories.model if brief_sim.backend == "embeddings" else None
+    if batch.runner == "ray":
+        device = summarizer.pool.device
+        yield from run_ray(
+            chunks, summarizer.config, device, options, stories, batch.ray_address, batch.workers
+        )
+        return
+    worker = ChunkWorker(summarizer.config, summarizer.pool.device, options, stories,
+                         pool=summarizer.pool)  # fmt: skip
+    yield from run_local(chunks, worker)
+
+
+def _prepare(
+    summarizer: Summarizer,
+    got: Document | Failure,
+    options: Options,
+    taken: set[str],
+    report: BatchReport,
+) -> tuple[_Prepared, Item] | None:
+    if isinstance(got, Failure):
+        report.failed.append(got)
+        return None
+    try:
+        p = summarizer.prepare(got, options, taken)
+    except IngestError as exc:
+        report.failed.append(Failure(got.source, str(exc)))
+        return None
+    outlet = got.outlet or (urlsplit(got.source).hostname if "://" in got.source else None)
+    item = Item(
+        id=p.id, source=got.source, hash=p.hash, lang=p.lang, confidence=p.confidence,
+        title=p.title, published=p.published, outlet=outlet, topic=got.topic,
+        warnings=p.warnings,
+    )  # fmt: skip
+    return p, item
+
+
+def _settle(item: Item, error: str | None, report: BatchReport) -> None:
+    if error is None:
+        report.done += 1
+    else:
+        report.failed.append(Failure(item.source, f"{item.source}: {error}"))
+
+
+def _done(
+    summarizer: Summarizer, p: _Prepared, stages: Stages, sim: Similarity, options: Options
+) -> bool:
+    """Whether the store has this text's translation and brief for these settings."""
+    store = summarizer.store
+    assert store is not None
+    key = summarizer.translation_key(p.lang)
+    if key is not None and store.translation(p.hash, key) is None:
+        return False
+    return store.brief(p.hash, summarizer.brief_key(p.lang, stages, sim, options)) is not None
+
+
+def _groups(
+    items: list[Item], by: GroupBy, summarizer: Summarizer, embedder: Embedder | None
+) -> list[tuple[str, list[Item]]]:
+    """The run's articles split by day, source, topic (or story), or not at all."""
+    if not items:
+        return []
+    if by == "none":
+        return [("All articles", items)]
+    out: dict[str, list[Item]] = {}
+    if by == "day":
+        for item in items:
+            day = parse_date(item.published)
+            out.setdefault(day.isoformat() if day else "undated", []).append(item)
+        return sorted(out.items(), key=lambda kv: (kv[0] == "undated", kv[0]))
+    if by == "source":
+        for item in items:
+            out.setdefault(item.outlet or "unknown source", []).append(item)
+        return sorted(out.items(), key=lambda kv: kv[0].casefold())
+    rest = []
+    for item in items:
+        if item.topic:
+            out.setdefault(item.topic, []).append(item)
+        else:
+            rest.append(item)
+    named = sorted(out.items(), key=lambda kv: kv[0].casefold())
+    return named + _stories(rest, summarizer, embedder)
+
+
+def _stories(
+    items: list[Item], summarizer: Summarizer, embedder: Embedder | None
+) -> list[tuple[str, list[Item]]]:
+    """Articles without a topic, grouped into stories by the stories model."""
+    if not items:
+        return []
+    options = Options()
+    articles = [_restore_text(summarizer, item) for item in items]
+    sim = summarizer.similarity(articles, embedder, options)
+    vectors = sim.documents([[a.title_translation or ""] + [s.translation for s in a.segments]
+                             for a in articles])  # fmt: skip
+    dates = [parse_date(a.published) for a in articles]
+    clusters = group(vectors, dates, sim.thresholds.story, summarizer.config.stories.window_days)
+    named = []
+    for k, members in enumerate(clusters, 1):
+        lead = articles[members[0]]
+        title = lead.title_translation or lead.segments[0].translation
+        named.append((f"Story {k}: {_clip(title, 60)}", [items[i] for i in members]))
+    return named
+
+
+def _restore_text(summarizer: Summarizer, item: Item) -> Article:
+    """An article rebuilt from the store: its cleaned text and translation (no brief)."""
+    store = summarizer.store
+    assert store is not None
+    row = store.article(item.hash)
+    if row is None:
+        raise LookupError(f"{item.source}: not in the store {store.path}")
+    lang, title, body = row
+    sentences = split_sentences(body, lang)
+    key = summarizer.translation_key(lang)
+    record = store.translation(item.hash, key) if key else None
+    if record is None:  # no translation needed: the text is in the target language
+        record = {"title": title, "segments": [s.text for s in sentences]}
+    spec = summarizer.config.route(lang)
+    prepared = _Prepared(
+        doc=Document(source=item.source, text=""), id=item.id, title=title,
+        published=item.published, lang=lang, confidence=item.confidence, body=body,
+        sentences=sentences, warnings=list(item.warnings), hash=item.hash,
+    )  # fmt: skip
+    return _article(prepared, record, spec.source if spec else None)
+
+
+class _Writer:
+    """Writes one group's digest files; reuses the store's copy when nothing changed."""
+
+    def __init__(
+        self,
+        summarizer: Summarizer,
+        stages: Stages,
+        embedder: Embedder | None,
+        brief_sim: Similarity,
+        note: str | None,
+        options: Options,
+        models: dict[str, str],
+        out: Path,
+    ) -> None:
+        self.summarizer, self.stages, self.embedder = summarizer, stages, embedder
+        self.brief_sim, self.note, self.options = brief_sim, note, options
+        self.models, self.out = models, out
+
+    def write(self, name: str, members: list[Item], taken: set[str]) -> Group:
+        store = self.summarizer.store
+        assert store is not None
+        slug = _slug(name, taken)
+        settings = {k: v for k, v in asdict(self.options).items() if k != "show_progress"}
+        key = digest_of(
+            [name, [asdict(i) for i in members], settings, self.models, self.brief_sim.name,
+             asdict(self.summarizer.config.stories), self.stages.engines, self.stages.words]
+        )  # fmt: skip
+        cached = store.digest(key)
+        if cached is None:
+            texts, info = self._render(name, members)
+            cached = {"texts": texts, "info": info}
+            with store.transaction():
+                store.put_digest(key, cached)
+        for fmt, text in cached["texts"].items():
+            atomic_write(self.out / f"{slug}.{fmt}", text)
+        return Group(name=name, slug=slug, **cached["info"])
+
+    def _render(self, name: str, members: list[Item]) -> tuple[dict[str, str], dict]:
+        summarizer, options = self.summarizer, self.options
+        articles: list[Article] = []
+        faith = Faithfulness()
+        first: dict[str, Article] = {}
+        for item in members:
+            if item.hash in first:  # a syndicated copy: one article, both sources named
+                first[item.hash].warnings.append(f"the same text also came from {item.source}")
+                continue
+            article = _restore_text(summarizer, item)
+            key = summarizer.brief_key(article.language, self.stages, self.brief_sim, options)
+            faith.merge(apply_brief(article, summarizer.store.brief(item.hash, key)))  # type: ignore[union-attr, arg-type]
+            first[item.hash] = article
+            articles.append(article)
+        sim = summarizer.similarity(articles, self.embedder, options)
+        digest = summarizer.digest_articles(articles, self.stages, sim, options)
+        digest.faithfulness.merge(faith)
+        if self.note:
+            digest.warnings.insert(0, self.note)
+        models = dict(self.models, stories=sim.name)
+        for a in articles:
+            if a.translation_model:
+                models[f"translation.{a.language}"] = a.translation_model
+        result = Result(articles=articles, digest=digest, failed=[], models=models,
+                        options=options)  # fmt: skip
+        texts = {fmt: render(result, fmt, title=f"News digest: {name}") for fmt in FORMATS}
+        dates = sorted(d.isoformat() for d in (parse_date(a.published) for a in articles) if d)
+        info = {
+            "articles": len(members),
+            "languages": sorted({a.language for a in articles}),
+            "first_date": dates[0] if dates else None,
+            "last_date": dates[-1] if dates else None,
+            "stories": len(digest.stories),
+        }
+        return texts, info
+
+
+def _write_index(report: BatchReport, batch: BatchOptions) -> None:
+    """index.json and index.html: every digest of the run, and every article that failed."""
+    data = {
+        "group_by": batch.group_by,
+        "summary": {
+            "done": report.done, "failed": len(report.failed), "skipped": report.skipped,
+            "duplicates": report.duplicates, "seconds": round(report.seconds, 1),
+        },
+        "groups": [asdict(g) | {"files": {f: f"{g.slug}.{f}" for f in FORMATS}}
+                   for g in report.groups],
+        "failed": [asdict(f) for f in report.failed],
+    }  # fmt: skip
+    atomic_write(batch.out / "index.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    e = html.escape
+    rows = [
+        f'<tr><td><a href="{e(g.slug)}.html">{e(g.name)}</a></td><td>{g.articles}</td>'
+        f"<td>{g.stories}</td><td>{e(', '.join(g.languages))}</td>"
+        f"<td>{e(_span(g.first_date, g.last_date))}</td>"
+        f'<td><a href="{e(g.slug)}.md">md</a> · <a href="{e(g.slug)}.json">json</a></td></tr>'
+        for g in report.groups
+    ]
+    failed = [f"<li><code>{e(f.source)}</code>: {e(f.error)}</li>" for f in report.failed]
+    page = [
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Digests</title>\n<style>{PAGE_CSS}{CSS}</style>\n</head>\n<body>",
+        '<div class="sr-report"><h1>Digests</h1>',
+        f'<p class="meta">{e(report.summary().split("; index:")[0])}</p>',
+        "<table><thead><tr><th>Digest</th><th>Articles</th><th>Stories</th><th>Languages</th>"
+        "<th>Dates</th><th>Also as</th></tr></thead><tbody>",
+        *rows,
+        "</tbody></table>",
+        *(['<section id="failed"><h2>Not processed</h2><ul>', *failed, "</ul></section>"]
+          if failed else []),
+        "</div>\n</body>\n</html>\n",
+    ]  # fmt: skip
+    atomic_write(batch.out / "index.html", "\n".join(page))
+
+
+def _slug(name: str, taken: set[str]) -> str:
+    """An ASCII file stem for a group, unique in the run."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")[:60].strip("-")
+    base = base or "group-" + digest_of(name)[:8]
+    slug, n = base, 2
+    while slug in taken or slug == "index":
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _span(first: str | None, last: str | None) -> str:
+    if not first:
+        return "undated"
+    return first if first == last else f"{first} – {last}"
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"

@@ -1,0 +1,313 @@
+"""Articles and feeds from the web: polite, bounded, retried requests with one-line errors.
+
+One requests Session carries our User-Agent, the timeouts and a urllib3 Retry (backoff,
+Retry-After honoured but capped); bodies are streamed and cut off at a size cap. Feeds are
+parsed by feedparser from bytes we fetched, so it never opens a connection or file itself.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.message import Message
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
+from urllib3.util import Retry
+
+from .ingest import MAX_BYTES, Document, IngestError, decode
+
+logger = logging.getLogger("summarizer")
+
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+SINCE_FORMS = "a duration (30s, 90m, 24h, 7d, 2w) or an ISO date (2026-11-01, 2026-11-01T06:00)"
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+RETRY_AFTER_MAX = 30.0  # seconds; urllib3 would otherwise wait as long as a server asks
+MAX_REDIRECTS = 5
+CHUNK = 64 * 1024
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class FetchError(IngestError):
+    """A URL that cannot be fetched or read; the message is one line starting with the URL."""
+
+
+def _user_agent() -> str:
+    """Our polite User-Agent; imported late because the package imports this module's users."""
+    from . import __version__
+
+    return f"summarizer/{__version__} (news digest; +https://github.com/)"
+
+
+@dataclass
+class FetchSettings:
+    """Limits for every request: (connect, read) timeouts, size cap, retries, User-Agent."""
+
+    timeout: tuple[float, float] = (10.0, 30.0)
+    max_bytes: int = MAX_BYTES
+    retries: int = 3
+    backoff: float = 0.5  # urllib3 backoff_factor, in seconds
+    user_agent: str = field(default_factory=_user_agent)
+
+
+@dataclass
+class Fetched:
+    """One response: the final URL after redirects, its body and its declared type/charset."""
+
+    url: str
+    content: bytes
+    content_type: str | None = None
+    encoding: str | None = None
+
+
+@dataclass
+class FeedEntry:
+    """One feed item worth fetching: its absolute link and what the feed says about it."""
+
+    url: str
+    title: str | None = None
+    published: str | None = None  # ISO 8601, UTC
+    author: str | None = None
+    summary: str | None = None
+
+
+class _Retry(Retry):
+    """urllib3's Retry with Retry-After capped, so one server cannot stall a run for hours."""
+
+    def get_retry_after(self, response: Any) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, RETRY_AFTER_MAX)
+
+
+class Fetcher:
+    """One HTTP session for a run: connection reuse, our User-Agent, retries with backoff."""
+
+    def __init__(self, settings: FetchSettings | None = None) -> None:
+        self.settings = s = settings or FetchSettings()
+        retry = _Retry(
+            total=s.retries, connect=s.retries, read=s.retries, status=s.retries,
+            backoff_factor=s.backoff, status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET", "HEAD"}), respect_retry_after_header=True,
+            raise_on_status=False,
+        )  # fmt: skip
+        self.session = requests.Session()
+        self.session.max_redirects = MAX_REDIRECTS
+        self.session.headers["User-Agent"] = s.user_agent
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def get(self, url: str) -> Fetched:
+        """GET one URL within the settings' limits; raises FetchError with a one-line reason."""
+        if not is_url(url) or url.split(":", 1)[0].lower() not in ("http", "https"):
+            raise FetchError(
+                f"{url}: only http and https URLs are fetched; download the file and pass its path"
+            )
+        try:
+            with self.session.get(url, timeout=self.settings.timeout, stream=True) as response:
+                status = response.status_code
+                if status >= 400:
+                    fix = "try again later" if status in RETRY_STATUSES else "check the address"
+                    raise FetchError(f"{url}: HTTP {status} {response.reason or 'error'}; {fix}")
+                content = self._read(url, response)
+        except requests.TooManyRedirects:
+            why = f"more than {MAX_REDIRECTS} redirects; pass the address they end at instead"
+            raise FetchError(f"{url}: {why}") from None
+        except requests.RequestException as exc:
+            raise FetchError(f"{url}: {_network_reason(exc, self.settings)}") from None
+        header = Message()
+        header["Content-Type"] = response.headers.get("Content-Type", "")
+        content_type = header.get_content_type() if header["Content-Type"] else None
+        return Fetched(response.url, content, content_type, header.get_content_charset())
+
+    def _read(self, url: str, response: requests.Response) -> bytes:
+        """The body in chunks, stopping as soon as it is over the size cap."""
+        limit = self.settings.max_bytes
+        size = f"{limit / 2**20:.1f} MB" if limit >= 2**20 else f"{limit:,} bytes"
+        too_big = FetchError(f"{url}: over the {size} limit for one page; save its text to a file")
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise too_big  # before reading any of it
+        chunks, total = [], 0
+        for chunk in response.iter_content(CHUNK):
+            total += len(chunk)
+            if total > limit:
+                raise too_big
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        """Close the session's pooled connections."""
+        self.session.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def fetch_page(url: str, fetcher: Fetcher) -> Document:
+    """An article from the web: main text and metadata via trafilatura, or plain text as is."""
+    got = fetcher.get(url)
+    if not got.content.strip():
+        raise FetchError(f"{url}: the page is empty; check the address")
+    text, encoding = _decode(got, url)
+    host = urlsplit(got.url).hostname
+    html = got.content_type in HTML_TYPES or (got.content_type is None and text.lstrip()[:1] == "<")
+    if not html:
+        return Document(source=url, text=text.strip(), encoding=encoding, outlet=host)
+    import trafilatura
+
+    found = trafilatura.bare_extraction(
+        text, url=got.url, with_metadata=True, include_comments=False, include_tables=False
+    )
+    meta = found if isinstance(found, dict) else (found.as_dict() if found else {})
+    body = (meta.get("text") or "").strip()
+    if not body:
+        why = "no article text found in the page; pass the article's own address or its text"
+        raise IngestError(f"{url}: {why}")
+    return Document(
+        source=url,
+        text=body,
+        title=_text(meta.get("title")),
+        published=_text(meta.get("date")),
+        encoding=encoding,
+        author=_text(meta.get("author")),
+        outlet=_text(meta.get("sitename")) or host,
+    )
+
+
+def read_feed(
+    url: str, fetcher: Fetcher, since: datetime | None = None
+) -> tuple[list[FeedEntry], list[str]]:
+    """A feed's entries (links made absolute; older than `since` dropped) and entry problems."""
+    import feedparser
+
+    got = fetcher.get(url)
+    # A stream, not bytes: given bytes, feedparser first tries them as a local file name.
+    # No base URL either, so that links made from bare RSS guids can be told apart below.
+    parsed = feedparser.parse(io.BytesIO(got.content))
+    if not parsed.get("version") or (parsed.get("bozo") and not parsed.entries):
+        raise FetchError(f"{url}: not an RSS or Atom feed; give the feed's address, not a page's")
+    since = _utc(since) if since else None
+    entries: list[FeedEntry] = []
+    problems: list[str] = []
+    undated = 0
+    for number, entry in enumerate(parsed.entries, 1):
+        title = _text(entry.get("title"))
+        raw = _text(entry.get("link"))
+        if raw and not entry.get("links") and not is_url(raw):
+            raw = None  # no <link>: feedparser copied a bare guid or id ('12345') into link
+        link = urljoin(got.url, raw) if raw else ""
+        if urlsplit(link).scheme not in ("http", "https"):
+            name = f"'{title}'" if title else "(untitled)"
+            problems.append(f"{url}: entry {number} {name} has no web link; it is skipped")
+            continue
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        when = datetime(*stamp[:6], tzinfo=timezone.utc) if stamp else None
+        if when is None:
+            undated += 1
+        elif since is not None and when < since:
+            continue
+        published = when.isoformat() if when else None
+        author, summary = _text(entry.get("author")), _text(entry.get("summary"))
+        entries.append(FeedEntry(link, title, published, author, summary))
+    if since is not None and undated:
+        logger.info("%s: kept %d undated entries; their age is unknown", url, undated)
+    return entries, problems
+
+
+def parse_since(value: str, now: datetime | None = None) -> datetime:
+    """A --since value as an aware UTC datetime: a duration back from now, or an ISO date."""
+    now = _utc(now) if now else datetime.now(timezone.utc)
+    match = DURATION.match(value or "")
+    if match:
+        return now - timedelta(**{UNITS[match[2].lower()]: int(match[1])})
+    text = (value or "").strip()
+    if text[-1:] in ("z", "Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        return _utc(datetime.fromisoformat(text))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a time; give {SINCE_FORMS}") from None
+
+
+def read_feed_list(path: str) -> tuple[list[str], list[str]]:
+    """Feed URLs from a text file, one a line ('#' comments, blank lines skipped), and problems."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot be read ({exc.strerror}); check the path") from None
+    if not data.strip():
+        raise IngestError(f"{path}: is empty; put one feed URL on each line")
+    urls: list[str] = []
+    problems: list[str] = []
+    for number, raw in enumerate(decode(data, path)[0].splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = urlsplit(line)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            problems.append(
+                f"{path}:{number}: {line!r} is not an http(s) URL; fix or remove the line"
+            )
+        elif line in urls:
+            logger.info("%s:%d: %s is listed twice; reading it once", path, number, line)
+        else:
+            urls.append(line)
+    if not urls and not problems:
+        raise IngestError(f"{path}: lists no feeds; put one feed URL on each line")
+    return urls, problems
+
+
+def is_url(value: str) -> bool:
+    """True for 'scheme://...' strings, so ftp:// or file:// are refused, not read as paths."""
+    return bool(SCHEME.match(value))
+
+
+def _network_reason(exc: requests.RequestException, settings: FetchSettings) -> str:
+    """A one-line reason for a failed request: which timeout, or the system's own words."""
+    inner = exc.args[0] if exc.args else exc
+    inner = getattr(inner, "reason", None) or inner  # MaxRetryError wraps the last error
+    connect, read = settings.timeout
+    found = re.search(r"\[Errno -?\d+\] ([^)\]'\"]+)", str(inner))  # 'Connection refused'
+    why = found.group(1).strip() if found else str(inner).rsplit(": ", 1)[-1][:80].strip()
+    if isinstance(inner, NewConnectionError):
+        return f"cannot connect ({why}); check the address or try again later"
+    if isinstance(exc, requests.ConnectTimeout) or isinstance(inner, ConnectTimeoutError):
+        return f"no connection within {connect:g} s; try again later"
+    if isinstance(exc, requests.ReadTimeout) or isinstance(inner, ReadTimeoutError):
+        return f"no answer within {read:g} s; try again later"
+    if isinstance(exc, requests.ConnectionError):
+        return f"cannot connect ({why}); try again later"
+    return f"download failed ({why}); try again later"
+
+
+def _decode(got: Fetched, url: str) -> tuple[str, str]:
+    """Text in the charset the server declared, else as ingest.decode detects it."""
+    if got.encoding:
+        try:
+            text = got.content.decode(got.encoding)
+            return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), got.encoding
+        except (LookupError, UnicodeDecodeError):
+            logger.info("%s: not valid %s as declared; detecting its encoding", url, got.encoding)
+    return decode(got.content, url)
+
+
+def _utc(when: datetime) -> datetime:
+    """Aware UTC; a naive time is taken to be UTC already."""
+    return when.astimezone(timezone.utc) if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _text(value: Any) -> str | None:
+    return str(value).strip() or None if value is not None else None

@@ -1,0 +1,185 @@
+"""Batch inputs: folders, manifests, web pages and feeds, streamed as Documents.
+
+What a batch reads is planned first (so the progress bar knows the total), then read one
+article at a time. Whatever cannot be read becomes a `Failure` with a one-line reason (a
+manifest's bad line names its line number); nothing here stops the other articles.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .fetch import Fetcher, fetch_page, is_url, read_feed, read_feed_list
+from .ingest import ARTICLE_SUFFIXES, Document, IngestError, read_source
+from .pipeline import Failure
+from .store import Store
+
+logger = logging.getLogger("summarizer")
+
+MANIFEST_SUFFIXES = (".jsonl", ".ndjson")
+MANIFEST_SOURCES = ("text", "path", "url")
+
+
+@dataclass
+class Plan:
+    """The inputs of a batch, in order, and how many articles (or failures) they make."""
+
+    steps: list[tuple[str, Any]] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, kind: str, payload: Any, count: int = 1) -> None:
+        self.steps.append((kind, payload))
+        self.total += count
+
+
+def plan(inputs: list[str], feeds: str | None, since: datetime | None, fetcher: Fetcher) -> Plan:
+    """Files, folders (their article files, sorted), manifests, URLs, and feed entries."""
+    out = Plan()
+    for item in inputs:
+        path = Path(item)
+        if is_url(item):
+            out.add("url", (item, {}))
+        elif path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+            )
+            if not files:
+                why = f"{item}: folder has no {'/'.join(ARTICLE_SUFFIXES)} files; point at articles"
+                out.add("failed", Failure(item, why))
+            for file in files:
+                out.add("file", (file, path))
+        elif path.suffix.lower() in MANIFEST_SUFFIXES and path.is_file():
+            out.add("manifest", path, _count_lines(path))
+        else:
+            out.add("file", (path, None))
+    if feeds:
+        _plan_feeds(out, feeds, since, fetcher)
+    return out
+
+
+def _plan_feeds(out: Plan, feeds: str, since: datetime | None, fetcher: Fetcher) -> None:
+    try:
+        urls, problems = read_feed_list(feeds)
+    except IngestError as exc:
+        out.add("failed", Failure(feeds, str(exc)))
+        return
+    for problem in problems:
+        out.add("failed", Failure(feeds, problem))
+    for url in urls:
+        try:
+            entries, problems = read_feed(url, fetcher, since)
+        except IngestError as exc:
+            out.add("failed", Failure(url, str(exc)))
+            continue
+        for problem in problems:
+            out.add("failed", Failure(url, problem))
+        logger.info("feed %s: %d entr%s", url, len(entries), "y" if len(entries) == 1 else "ies")
+        for entry in entries:
+            meta = {"title": entry.title, "published": entry.published, "author": entry.author}
+            out.add("url", (entry.url, meta))
+
+
+def documents(planned: Plan, store: Store | None, fetcher: Fetcher) -> Iterator[Document | Failure]:
+    """Each planned article as a Document, or a Failure saying why it cannot be read."""
+    for kind, payload in planned.steps:
+        if kind == "failed":
+            yield payload
+        elif kind == "manifest":
+            yield from _manifest(payload, store, fetcher)
+        else:
+            where = str(payload[0])
+            try:
+                if kind == "url":
+                    yield _with(_page(where, store, fetcher), payload[1])
+                else:
+                    yield _file(*payload)
+            except IngestError as exc:
+                yield Failure(where, str(exc))
+
+
+def _file(path: Path, root: Path | None) -> Document:
+    """A file; one in a subfolder of the given folder takes that subfolder as its outlet."""
+    doc = read_source(str(path))
+    if root is not None and doc.outlet is None:
+        parts = path.relative_to(root).parts
+        doc.outlet = parts[0] if len(parts) > 1 else None
+    return doc
+
+
+def _page(url: str, store: Store | None, fetcher: Fetcher) -> Document:
+    """A web page's article, fetched once: later runs take it from the store."""
+    cached = store.page(url) if store else None
+    if cached is not None:
+        return Document(**cached)
+    doc = fetch_page(url, fetcher)
+    if store is not None:
+        with store.transaction():
+            store.put_page(url, asdict(doc))
+    return doc
+
+
+def _manifest(path: Path, store: Store | None, fetcher: Fetcher) -> Iterator[Document | Failure]:
+    """One article per line: a JSON object with text, path or url, plus optional title,
+    source, published, lang, topic, author and id. A bad line fails alone."""
+    with path.open(encoding="utf-8-sig", errors="replace") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                yield _record(where, line, path.parent, store, fetcher)
+            except IngestError as exc:
+                yield Failure(where, str(exc))
+
+
+def _record(where: str, line: str, base: Path, store: Store | None, fetcher: Fetcher) -> Document:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise IngestError(f"{where}: not valid JSON ({exc.msg}); fix or remove the line") from None
+    if not isinstance(record, dict):
+        raise IngestError(f"{where}: not a JSON object; give one object per line")
+    given = [k for k in MANIFEST_SOURCES if isinstance(record.get(k), str) and record[k].strip()]
+    if not given:
+        raise IngestError(
+            f"{where}: no article; give the line a 'text', 'path' or 'url' field (a string)"
+        )
+    kind = given[0]
+    value = record[kind]
+    if kind == "text":
+        doc = Document(source=where, text=value)
+    elif kind == "url":
+        doc = _page(value, store, fetcher)
+    else:
+        file = Path(value).expanduser()
+        doc = read_source(str(file if file.is_absolute() else base / file))
+    meta = {
+        "title": record.get("title"),
+        "published": record.get("published") or record.get("date"),
+        "lang": record.get("lang") or record.get("language"),
+        "author": record.get("author"),
+        "outlet": record.get("source") or record.get("outlet"),
+        "topic": record.get("topic"),
+        "id": record.get("id"),
+    }
+    return _with(doc, meta, override=True)
+
+
+def _with(doc: Document, meta: dict[str, Any], override: bool = False) -> Document:
+    """``doc`` with metadata from a manifest (which wins) or a feed (which fills gaps)."""
+    for key, value in meta.items():
+        text = str(value).strip() if value is not None else ""
+        if text and (override or getattr(doc, key) is None):
+            setattr(doc, key, text)
+    return doc
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.strip())
