@@ -25,6 +25,7 @@ from .briefs import Faithfulness
 from .fetch import Fetcher, FetchSettings
 from .ingest import Document, IngestError
 from .inputs import Plan, documents, plan
+from .models import one_line
 from .pipeline import (
     Article,
     Failure,
@@ -133,7 +134,8 @@ def run_batch(
     with Fetcher(batch.fetch) as fetcher:
         planned = plan(inputs, batch.feeds, batch.since, fetcher)
         items = _process(summarizer, planned, fetcher, batch, options, stages, brief_sim, report)
-    groups = _groups([i for i in items if i is not None], batch.group_by, summarizer, embedder)
+    done = [i for i in items if i is not None]
+    groups = _groups(done, batch.group_by, summarizer, embedder, options)
     writer = _Writer(summarizer, stages, embedder, brief_sim, note, options, models, batch.out)
     with progress_bar(len(groups), "digests", options.show_progress, unit="digest") as bar:
         for name, members in groups:
@@ -246,6 +248,10 @@ def _prepare(
     except IngestError as exc:
         report.failed.append(Failure(got.source, str(exc)))
         return None
+    except Exception as exc:  # one bad article never stops the others
+        logger.debug("preparing %s failed", got.source, exc_info=True)
+        report.failed.append(Failure(got.source, f"{got.source}: cannot be read ({one_line(exc)})"))
+        return None
     outlet = got.outlet or (urlsplit(got.source).hostname if "://" in got.source else None)
     item = Item(
         id=p.id, source=got.source, hash=p.hash, lang=p.lang, confidence=p.confidence,
@@ -275,7 +281,11 @@ def _done(
 
 
 def _groups(
-    items: list[Item], by: GroupBy, summarizer: Summarizer, embedder: Embedder | None
+    items: list[Item],
+    by: GroupBy,
+    summarizer: Summarizer,
+    embedder: Embedder | None,
+    options: Options,
 ) -> list[tuple[str, list[Item]]]:
     """The run's articles split by day, source, topic (or story), or not at all."""
     if not items:
@@ -299,16 +309,15 @@ def _groups(
         else:
             rest.append(item)
     named = sorted(out.items(), key=lambda kv: kv[0].casefold())
-    return named + _stories(rest, summarizer, embedder)
+    return named + _stories(rest, summarizer, embedder, options)
 
 
 def _stories(
-    items: list[Item], summarizer: Summarizer, embedder: Embedder | None
+    items: list[Item], summarizer: Summarizer, embedder: Embedder | None, options: Options
 ) -> list[tuple[str, list[Item]]]:
     """Articles without a topic, grouped into stories by the stories model."""
     if not items:
         return []
-    options = Options()
     articles = [_restore_text(summarizer, item) for item in items]
     sim = summarizer.similarity(articles, embedder, options)
     vectors = sim.documents([[a.title_translation or ""] + [s.translation for s in a.segments]

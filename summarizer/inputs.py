@@ -17,6 +17,7 @@ from typing import Any
 
 from .fetch import Fetcher, fetch_page, is_url, read_feed, read_feed_list
 from .ingest import ARTICLE_SUFFIXES, Document, IngestError, read_source
+from .models import one_line
 from .pipeline import Failure
 from .store import Store
 
@@ -101,6 +102,9 @@ def documents(planned: Plan, store: Store | None, fetcher: Fetcher) -> Iterator[
                     yield _file(*payload)
             except IngestError as exc:
                 yield Failure(where, str(exc))
+            except Exception as exc:  # one bad input never stops the others
+                logger.debug("reading %s failed", where, exc_info=True)
+                yield Failure(where, f"{where}: cannot be read ({one_line(exc)})")
 
 
 def _file(path: Path, root: Path | None) -> Document:
@@ -136,6 +140,9 @@ def _manifest(path: Path, store: Store | None, fetcher: Fetcher) -> Iterator[Doc
                 yield _record(where, line, path.parent, store, fetcher)
             except IngestError as exc:
                 yield Failure(where, str(exc))
+            except Exception as exc:
+                logger.debug("reading %s failed", where, exc_info=True)
+                yield Failure(where, f"{where}: cannot be read ({one_line(exc)})")
 
 
 def _record(where: str, line: str, base: Path, store: Store | None, fetcher: Fetcher) -> Document:

@@ -18,7 +18,7 @@ from itertools import islice
 from typing import Any, Literal
 
 from .config import Config
-from .models import ModelPool
+from .models import ModelPool, one_line
 from .pipeline import Failure, Options, Summarizer, _Prepared
 
 logger = logging.getLogger("summarizer")
@@ -86,6 +86,14 @@ class ChunkWorker:
 
     def process(self, chunk: list[_Prepared]) -> ChunkResult:
         """Every article of the chunk translated and briefed, or failed with a reason."""
+        try:
+            return self._process(chunk)
+        except Exception as exc:  # a chunk that breaks fails its articles, not the run
+            logger.warning("a chunk of %d article(s) failed: %s", len(chunk), one_line(exc))
+            why = f"processing failed ({one_line(exc)})"
+            return ChunkResult([p.hash for p in chunk], failed={p.hash: why for p in chunk})
+
+    def _process(self, chunk: list[_Prepared]) -> ChunkResult:
         recorder = _Recorder()
         summarizer, options = self.summarizer, self.options
         summarizer.store = recorder  # type: ignore[assignment]
