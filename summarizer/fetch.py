@@ -166,25 +166,12 @@ def fetch_page(url: str, fetcher: Fetcher) -> Document:
     html = got.content_type in HTML_TYPES or (got.content_type is None and text.lstrip()[:1] == "<")
     if not html:
         return Document(source=url, text=text.strip(), encoding=encoding, outlet=host)
-    import trafilatura
+    from .formats import extract_html
 
-    found = trafilatura.bare_extraction(
-        text, url=got.url, with_metadata=True, include_comments=False, include_tables=False
-    )
-    meta = found if isinstance(found, dict) else (found.as_dict() if found else {})
-    body = (meta.get("text") or "").strip()
-    if not body:
-        why = "no article text found in the page; pass the article's own address or its text"
-        raise IngestError(f"{url}: {why}")
-    return Document(
-        source=url,
-        text=body,
-        title=_text(meta.get("title")),
-        published=_text(meta.get("date")),
-        encoding=encoding,
-        author=_text(meta.get("author")),
-        outlet=_text(meta.get("sitename")) or host,
-    )
+    fix = "pass the article's own address or its text"
+    doc = extract_html(text, url, url=got.url, encoding=encoding, fix=fix)
+    doc.outlet = doc.outlet or host
+    return doc
 
 
 def read_feed(

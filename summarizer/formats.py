@@ -53,23 +53,35 @@ def read_upload(name: str, data: bytes) -> tuple[list[Document], list[str]]:
 
 
 def from_html(name: str, data: bytes) -> Document:
-    """The main text of a web page (navigation, ads and comments removed by trafilatura)."""
+    """The main text of a saved web page (see `extract_html`)."""
+    html, encoding = decode(data, name)
+    doc = extract_html(html, name, encoding=encoding, fix="save the article itself")
+    doc.outlet = None  # a saved file's source is where the user filed it (see inputs)
+    return doc
+
+
+def extract_html(
+    html: str, source: str, url: str | None = None, encoding: str = "utf-8", fix: str = ""
+) -> Document:
+    """Main text, title, date, author and site of a page, by trafilatura (navigation, ads and
+    comments removed); ``url`` helps it with metadata. Raises IngestError naming ``fix``."""
     import trafilatura
 
-    html, _ = decode(data, name)
     found = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False
     )
     meta = found if isinstance(found, dict) else (found.as_dict() if found else {})
     text = (meta.get("text") or "").strip()
     if not text:
-        raise IngestError(f"{name}: no article text found in the page; save the article itself")
+        raise IngestError(f"{source}: no article text found in the page; {fix}")
     return Document(
-        source=name,
+        source=source,
         text=text,
         title=_text(meta.get("title")),
         published=_text(meta.get("date")),
-        lang=None,
+        encoding=encoding,
+        author=_text(meta.get("author")),
+        outlet=_text(meta.get("sitename")),
     )
 
 
