@@ -49,7 +49,6 @@ from .utils import atomic_write, progress_bar
 logger = logging.getLogger("summarizer")
 
 GroupBy = Literal["day", "topic", "source", "none"]
-GROUP_BYS: tuple[str, ...] = ("day", "topic", "source", "none")
 
 
 @dataclass
@@ -113,7 +112,6 @@ class BatchReport:
             f"{self.done} done, {len(self.failed)} failed, {self.skipped} skipped as already "
             f"done ({self.duplicates} duplicate texts processed once); {len(self.groups)} "
             f"digest(s) in {_duration(self.seconds)}"
-            + (f"; index: {self.index}" if self.index else "")
         )
 
 
@@ -455,7 +453,7 @@ def _write_index(report: BatchReport, batch: BatchOptions) -> None:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Digests</title>\n<style>{PAGE_CSS}{CSS}</style>\n</head>\n<body>",
         '<div class="sr-report"><h1>Digests</h1>',
-        f'<p class="meta">{e(report.summary().split("; index:")[0])}</p>',
+        f'<p class="meta">{e(report.summary())}</p>',
         "<table><thead><tr><th>Digest</th><th>Articles</th><th>Stories</th><th>Languages</th>"
         "<th>Dates</th><th>Also as</th></tr></thead><tbody>",
         *rows,

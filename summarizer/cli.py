@@ -336,7 +336,8 @@ def _batch(args: argparse.Namespace) -> int:
     report = run_batch(summarizer, args.inputs, batch, _options(args))
     for failure in report.failed:
         print(f"summarize: failed: {failure.error}", file=sys.stderr)
-    logger.info("batch: %s", report.summary())
+    where = f"; index: {report.index}" if report.index else ""
+    logger.info("batch: %s%s", report.summary(), where)
     return 1 if report.failed else 0
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .briefs import Faithfulness, write_briefs
 from .clean import clean
-from .config import TFIDF, Config, ConfigError, Engine, load_config
+from .config import TFIDF, Config, ConfigError, Engine, ModelSpec, load_config
 from .digest import Digest, build_digest, sources_table
 from .guard import Flag
 from .ingest import Document, IngestError, article_id, read_source
@@ -151,6 +151,7 @@ class Summarizer:
         self.config = config if isinstance(config, Config) else load_config(config)
         self.pool = ModelPool(self.config, device)
         self.store = store if isinstance(store, Store) or store is None else Store(store)
+        self._model_keys: dict[str, str] = {}  # model name -> store key (stats weight files)
 
     def run(
         self,
@@ -250,7 +251,13 @@ class Summarizer:
     def translation_key(self, lang: str) -> str | None:
         """The store key of the model that translates ``lang`` (None: no translation)."""
         spec = self.config.route(lang)
-        return None if spec is None else f"{self.config.target}:{model_key(spec)}"
+        return None if spec is None else f"{self.config.target}:{self.model_key(spec)}"
+
+    def model_key(self, spec: ModelSpec) -> str:
+        """The store key of a model of this config, worked out once per instance."""
+        if spec.name not in self._model_keys:
+            self._model_keys[spec.name] = model_key(spec)
+        return self._model_keys[spec.name]
 
     def translate(
         self, sources: Sequence[str | Path | Document], options: Options | None = None
@@ -418,7 +425,7 @@ class Summarizer:
             [
                 self.translation_key(lang),
                 stages.engines["brief"],
-                model_key(model.spec) if model else None,
+                self.model_key(model.spec) if model else None,
                 stages.words["brief"],
                 options.strict,
                 sim.name,

@@ -24,7 +24,6 @@ from .pipeline import Failure, Options, Summarizer, _Prepared
 logger = logging.getLogger("summarizer")
 
 RunnerName = Literal["local", "ray"]
-RUNNERS: tuple[str, ...] = ("local", "ray")
 
 
 @dataclass
