@@ -3,7 +3,7 @@
     summarize FILE|FOLDER|URL|- ...      translate, brief and digest (Markdown, JSON, HTML)
     summarize translate FILE ...         English translation only
     summarize batch INPUT... --out DIR   one digest per day/topic/source, resumable
-    summarize models list | pull [NAME]  what models.yaml routes where; fetch models
+    summarize models list | pull | convert [NAME]  what runs where; fetch; convert
     summarize serve [--host H --port P]  the web UI (Gradio) on 127.0.0.1
 
 Exit status: 0 all processed, 1 something failed (see `failed`), 2 bad usage or config.
@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .config import ENV_VAR, ConfigError, load_config
-from .models import one_line
+from .config import BACKENDS, COMPUTE_TYPES, ENV_VAR, Config, ConfigError, load_config
+from .models import HUB_PATTERNS, one_line
 from .store import StoreError
 
 if TYPE_CHECKING:
@@ -82,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=("auto", "cpu", "cuda"),
         default="auto",
         help="where models run (default: auto = GPU when present)",
+    )
+    device_quiet.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="run every model on this backend (default: models.yaml's runtime.backend)",
     )
     device_quiet.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
@@ -222,6 +227,27 @@ def _parser() -> argparse.ArgumentParser:
         help="models to fetch (default: every model a route or stage uses)",
     )
     mpull.set_defaults(handler=_models_pull)
+    mconv = msub.add_parser(
+        "convert",
+        parents=[common],
+        help="convert models to CTranslate2 now (also done on first use), beside each model",
+    )
+    mconv.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="models to convert (default: every translation and summarization model used)",
+    )
+    mconv.add_argument(
+        "--compute-type",
+        choices=COMPUTE_TYPES,
+        help="CTranslate2 compute type (default: models.yaml; auto = int8 on CPU, float16 on GPU)",
+    )
+    mconv.add_argument(
+        "--device", choices=("auto", "cpu", "cuda"), default="auto", help="what auto is for"
+    )
+    mconv.add_argument("--force", action="store_true", help="convert again even if done")
+    mconv.set_defaults(handler=_models_convert)
 
     serve = sub.add_parser("serve", parents=[common], help="the web UI (Gradio)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
@@ -229,6 +255,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--device", choices=("auto", "cpu", "cuda"), default="auto", help="where models run"
     )
+    serve.add_argument("--backend", choices=BACKENDS, help="run every model on this backend")
     serve.add_argument(
         "--share", action="store_true", help="also open a public gradio.live link (off by default)"
     )
@@ -252,7 +279,7 @@ def _run(args: argparse.Namespace) -> int:
     suffix = Path(args.output or "").suffix.lower().lstrip(".")
     fmt = args.format or {"json": "json", "html": "html", "htm": "html"}.get(suffix, "md")
     sources, problems = expand_inputs(args.inputs)
-    summarizer = Summarizer(args.config, device=args.device, store=args.store)
+    summarizer = Summarizer(_config(args), device=args.device, store=args.store)
     result = summarizer.run(sources, _options(args))
     result.failed[:0] = [Failure(src, f"{src}: {why}") for src, why in problems]
     text = render(result, fmt)
@@ -332,7 +359,7 @@ def _batch(args: argparse.Namespace) -> int:
     )
     store = Store(args.store)
     logger.info("store: %s", store.path)
-    summarizer = Summarizer(args.config, device=args.device, store=store)
+    summarizer = Summarizer(_config(args), device=args.device, store=store)
     report = run_batch(summarizer, args.inputs, batch, _options(args))
     for failure in report.failed:
         print(f"summarize: failed: {failure.error}", file=sys.stderr)
@@ -345,7 +372,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .webui import serve
 
     serve(
-        args.config,
+        _config(args),
         host=args.host,
         port=args.port,
         device=args.device,
@@ -353,6 +380,61 @@ def _serve(args: argparse.Namespace) -> int:
         store=args.store,
     )
     return 0
+
+
+def _config(args: argparse.Namespace) -> Config:
+    """models.yaml, with every model on --backend when given."""
+    config = load_config(args.config)
+    return config.with_backend(args.backend) if args.backend else config
+
+
+def _models_convert(args: argparse.Namespace) -> int:
+    from .backends import BackendError, converted_folder, find_converted, resolve_compute_type
+    from .models import ModelLoadError, _guarded_load, _snapshot, pick_device
+
+    config = load_config(args.config)
+    names = args.names or [n for n in _used(config) if config.models[n].task != "embedding"]
+    unknown = [n for n in names if n not in config.models]
+    wrong = [n for n in names if n in config.models and config.models[n].task == "embedding"]
+    if unknown or wrong:
+        choices = [n for n, m in config.models.items() if m.task != "embedding"]
+        raise ConfigError(
+            f"cannot convert {', '.join(unknown + wrong)} (translation and summarization "
+            f"models: {', '.join(choices)})"
+        )
+    device = pick_device(args.device)
+    status = 0
+    for name in names:
+        spec = config.models[name]
+        compute = resolve_compute_type(
+            args.compute_type or spec.compute_type or config.runtime.compute_type, device
+        )
+
+        def convert(source: str, common: dict, spec=spec, compute=compute) -> tuple[Path, str]:
+            folder = Path(source) if spec.local_path else _snapshot(spec, common)
+            done = None if args.force else find_converted(spec, folder, compute)
+            if done is not None:
+                return done, "already converted"
+            return converted_folder(spec, folder, compute, force=args.force), "converted"
+
+        try:
+            target, what = _guarded_load(spec, device, f"`models convert {name}`", convert)
+        except (BackendError, ModelLoadError) as exc:
+            print(f"summarize: error: {one_line(exc)}", file=sys.stderr)
+            status = 1
+            continue
+        print(f"{name}: {what} ({compute}): {target}")
+    return status
+
+
+def _used(config: Config) -> list[str]:
+    """Models a route, a stage or the stories use, each once, in that order."""
+    used = [
+        *config.routes.values(),
+        *(stage.model for stage in config.stages.values() if stage.model),
+        *([config.stories.model] if config.stories.model in config.models else []),
+    ]
+    return list(dict.fromkeys(used))
 
 
 def _models_list(args: argparse.Namespace) -> int:
@@ -396,17 +478,12 @@ def _models_pull(args: argparse.Namespace) -> int:
             f"unknown model(s) {', '.join(unknown)} (models: {', '.join(config.models)})"
         )
     status = 0
-    used = [
-        *config.routes.values(),
-        *(stage.model for stage in config.stages.values() if stage.model),
-        *([config.stories.model] if config.stories.model in config.models else []),
-    ]
-    for name in args.names or list(dict.fromkeys(used)):
+    for name in args.names or _used(config):
         spec = config.models[name]
         if spec.local_path is not None:
             print(f"{name}: local folder {spec.local_path}, nothing to fetch")
             continue
-        patterns = ["*.json", "*.safetensors", "*.model", "*.spm", "*.txt", "*.tiktoken"]
+        patterns = list(HUB_PATTERNS)
         if spec.allow_pickle:
             patterns.append("*.bin")
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +20,7 @@ Family = Literal[
     "marian", "nllb", "m2m100", "bart", "pegasus", "t5", "seq2seq", "sentence-transformers"
 ]
 Engine = Literal["abstractive", "extractive"]
+Backend = Literal["ctranslate2", "transformers"]
 
 TASKS: tuple[str, ...] = ("translation", "summarization", "embedding")
 TRANSLATION_FAMILIES: tuple[str, ...] = ("marian", "nllb", "m2m100")
@@ -27,6 +28,12 @@ SUMMARY_FAMILIES: tuple[str, ...] = ("bart", "pegasus", "t5", "seq2seq")
 EMBEDDING_FAMILIES: tuple[str, ...] = ("sentence-transformers",)
 FAMILIES: tuple[str, ...] = TRANSLATION_FAMILIES + SUMMARY_FAMILIES + EMBEDDING_FAMILIES
 ENGINES: tuple[str, ...] = ("abstractive", "extractive")
+BACKENDS: tuple[str, ...] = ("ctranslate2", "transformers")
+# CTranslate2 compute types; auto is int8 on the CPU and float16 on a GPU.
+COMPUTE_TYPES: tuple[str, ...] = (
+    "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16",
+    "bfloat16", "float32",
+)  # fmt: skip
 STAGES: tuple[str, ...] = ("brief", "digest")
 TFIDF = "tfidf"  # the stories model that needs no download
 ENV_VAR = "SUMMARIZER_CONFIG"
@@ -59,6 +66,9 @@ MODEL_KEYS = {
     "prefix",
     "allow_pickle",
     "generation",
+    "backend",
+    "compute_type",
+    "max_batch_tokens",
 }
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 LANG_CODE = re.compile(r"^[a-z]{2,3}$")
@@ -83,6 +93,9 @@ class ModelSpec:
     prefix: str = ""
     allow_pickle: bool = False
     generation: dict[str, Any] = field(default_factory=dict)
+    backend: Backend | None = None  # None: runtime.backend
+    compute_type: str | None = None  # None: runtime.compute_type
+    max_batch_tokens: int | None = None  # None: runtime.max_batch_tokens
 
     @property
     def source(self) -> str:
@@ -126,6 +139,18 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Runtime:
+    """How models run: the backend, CTranslate2's compute type, padded tokens per batch,
+    megabytes of weights kept loaded (None: auto), and CPU threads per model (0: auto)."""
+
+    backend: Backend = "ctranslate2"
+    compute_type: str = "auto"
+    max_batch_tokens: int = 4096
+    model_memory_mb: int | None = None
+    intra_threads: int = 0
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated registry."""
 
@@ -136,6 +161,21 @@ class Config:
     stages: dict[str, StageSpec]
     stories: StoriesSpec = field(default_factory=StoriesSpec)
     limits: Limits = field(default_factory=Limits)
+    runtime: Runtime = field(default_factory=Runtime)
+
+    def backend(self, spec: ModelSpec) -> Backend:
+        """The backend that runs ``spec``: its own setting, else the runtime's.
+        Embedding models always run on transformers (sentence-transformers)."""
+        if spec.task == "embedding":
+            return "transformers"
+        return spec.backend or self.runtime.backend
+
+    def with_backend(self, backend: Backend) -> Config:
+        """This config with every model on ``backend`` (a per-run override)."""
+        if backend not in BACKENDS:
+            raise ConfigError(f"backend '{backend}' is not one of {', '.join(BACKENDS)}")
+        models = {n: replace(m, backend=None) for n, m in self.models.items()}
+        return replace(self, models=models, runtime=replace(self.runtime, backend=backend))
 
     def route(self, lang: str) -> ModelSpec | None:
         """The translation model for ``lang``, the catch-all ``*`` otherwise; None if English."""
@@ -182,7 +222,9 @@ def parse_config(raw: Any, file: Path) -> Config:
     """Validate the parsed YAML document of ``file``."""
     where = str(file)
     _expect(isinstance(raw, dict), f"{where}: top level must be a mapping")
-    _only_keys(raw, {"models", "translation", "summarization", "stories", "limits"}, where)
+    _only_keys(
+        raw, {"models", "translation", "summarization", "stories", "limits", "runtime"}, where
+    )
     models_raw = raw.get("models")
     _expect(
         isinstance(models_raw, dict) and models_raw,
@@ -220,6 +262,7 @@ def parse_config(raw: Any, file: Path) -> Config:
     stages = _parse_stages(raw.get("summarization") or {}, models, where)
     stories = _parse_stories(raw.get("stories") or {}, models, where)
     limits = _parse_limits(raw.get("limits") or {}, where)
+    runtime = _parse_runtime(raw.get("runtime") or {}, where)
     return Config(
         path=file,
         models=models,
@@ -228,6 +271,60 @@ def parse_config(raw: Any, file: Path) -> Config:
         stages=stages,
         stories=stories,
         limits=limits,
+        runtime=runtime,
+    )
+
+
+def _parse_runtime(raw: Any, where: str) -> Runtime:
+    """runtime: backend, compute_type, max_batch_tokens, model_memory_mb, intra_threads."""
+    _expect(isinstance(raw, dict), f"{where}: 'runtime' must be a mapping")
+    keys = {"backend", "compute_type", "max_batch_tokens", "model_memory_mb", "intra_threads"}
+    _only_keys(raw, keys, f"{where}: runtime")
+    default = Runtime()
+    backend = raw.get("backend", default.backend)
+    _check_backend(backend, f"{where}: runtime")
+    compute = raw.get("compute_type", default.compute_type)
+    _check_compute_type(compute, f"{where}: runtime")
+    tokens = raw.get("max_batch_tokens", default.max_batch_tokens)
+    _check_batch_tokens(tokens, f"{where}: runtime")
+    memory = raw.get("model_memory_mb", "auto")
+    _expect(
+        memory == "auto" or (_whole(memory) and memory >= 1),
+        f"{where}: runtime.model_memory_mb must be a whole number of megabytes or auto",
+    )
+    threads = raw.get("intra_threads", default.intra_threads)
+    _expect(
+        _whole(threads) and threads >= 0,
+        f"{where}: runtime.intra_threads must be a whole number (0: one per core)",
+    )
+    return Runtime(
+        backend=backend,
+        compute_type=compute,
+        max_batch_tokens=tokens,
+        model_memory_mb=None if memory == "auto" else memory,
+        intra_threads=threads,
+    )
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_backend(value: Any, where: str) -> None:
+    _expect(value in BACKENDS, f"{where}: backend '{value}' is not one of {', '.join(BACKENDS)}")
+
+
+def _check_compute_type(value: Any, where: str) -> None:
+    _expect(
+        value in COMPUTE_TYPES,
+        f"{where}: compute_type '{value}' is not one of {', '.join(COMPUTE_TYPES)}",
+    )
+
+
+def _check_batch_tokens(value: Any, where: str) -> None:
+    _expect(
+        _whole(value) and value >= 64,
+        f"{where}: max_batch_tokens must be a whole number of at least 64",
     )
 
 
@@ -362,6 +459,15 @@ def _parse_model(name: str, entry: Any, file: Path) -> ModelSpec:
     _expect(revision is None or isinstance(revision, str), f"{where}: revision must be text")
     allow_pickle = entry.get("allow_pickle", False)
     _expect(isinstance(allow_pickle, bool), f"{where}: allow_pickle must be true or false")
+    backend = entry.get("backend")
+    if backend is not None:
+        _check_backend(backend, where)
+    compute = entry.get("compute_type")
+    if compute is not None:
+        _check_compute_type(compute, where)
+    tokens = entry.get("max_batch_tokens")
+    if tokens is not None:
+        _check_batch_tokens(tokens, where)
     return ModelSpec(
         name=name,
         id=model_id,
@@ -374,6 +480,9 @@ def _parse_model(name: str, entry: Any, file: Path) -> ModelSpec:
         prefix=prefix,
         allow_pickle=allow_pickle,
         generation=dict(generation),
+        backend=backend,
+        compute_type=compute,
+        max_batch_tokens=tokens,
     )
 
 

@@ -8,16 +8,29 @@ never with remote code.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import logging
 import os
 import socket
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
+from .backends import (
+    BackendError,
+    CT2Runner,
+    Decoding,
+    TorchRunner,
+    converted_folder,
+    cpu_threads,
+    resolve_compute_type,
+)
 from .config import Config, ModelSpec
 from .language import m2m100_code, nllb_code
 from .similarity import Embedder
@@ -54,23 +67,37 @@ def pick_device(requested: Device = "auto") -> str:
 
 @dataclass
 class Seq2Seq:
-    """A loaded tokenizer + model pair and the settings models.yaml gave it."""
+    """A tokenizer, a backend that runs the weights, and the settings models.yaml gave it.
+
+    Texts are tokenized here for both backends; ``generate`` packs them into batches of
+    similar length and asks the pool to have the weights loaded while it runs.
+    """
 
     spec: ModelSpec
     tokenizer: Any
-    model: Any
+    runner: TorchRunner | CT2Runner
     device: str
     target: str = "en"
+    max_positions: int | None = None
+    defaults: dict[str, Any] = field(default_factory=dict)  # the checkpoint's generation config
+    max_batch_tokens: int = 4096
+    pool: ModelPool | None = None
 
     def __post_init__(self) -> None:
         self._lengths: dict[tuple[str, str | None], int] = {}
+        self.runner.pad_id = self.tokenizer.pad_token_id or 0  # type: ignore[union-attr]
+        self.runner.tokenizer = self.tokenizer  # type: ignore[union-attr]
+
+    @property
+    def backend(self) -> str:
+        return self.runner.name
 
     @property
     def max_input_tokens(self) -> int:
         """The longest input the model takes, from models.yaml or the model's own config."""
         if self.spec.max_input_tokens:
             return self.spec.max_input_tokens
-        limits = [getattr(self.model.config, "max_position_embeddings", None)]
+        limits = [self.max_positions]
         tok_max = getattr(self.tokenizer, "model_max_length", None)
         if isinstance(tok_max, int) and tok_max < 100_000:
             limits.append(tok_max)
@@ -120,9 +147,7 @@ class Seq2Seq:
         min_new_tokens: int | None = None,
         on_batch: Callable[[int], None] | None = None,
     ) -> list[str]:
-        """Generate one output per input, longest inputs first in batches, in input order."""
-        import torch
-
+        """One output per input, in input order; inputs of similar length share a batch."""
         langs = list(src_langs) if src_langs is not None else [None] * len(texts)
         encoded = [self.encode(t, lang) for t, lang in zip(texts, langs, strict=True)]
         for ids in encoded:
@@ -131,50 +156,49 @@ class Seq2Seq:
                     f"input of {len(ids)} tokens is over model '{self.spec.name}''s limit of "
                     f"{self.max_input_tokens}; it must be split first"
                 )
-        order = sorted(range(len(texts)), key=lambda i: -len(encoded[i]))
         outputs: list[str] = [""] * len(texts)
-        size = self.spec.batch_size
-        for start in range(0, len(order), size):
-            batch = order[start : start + size]
-            features = self.tokenizer.pad(
-                {"input_ids": [encoded[i] for i in batch]}, return_tensors="pt"
-            ).to(self.device)
-            longest = max(len(encoded[i]) for i in batch)
-            kwargs = self._generation_kwargs(longest, max_new_tokens, min_new_tokens)
-            with torch.inference_mode():
-                generated = self.model.generate(**features, **kwargs)
-            decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
-            for i, text in zip(batch, decoded, strict=True):
-                outputs[i] = " ".join(text.split())
-            if on_batch:
-                on_batch(len(batch))
+        batches = token_batches(
+            [len(ids) for ids in encoded], self.max_batch_tokens, self.spec.batch_size
+        )
+        with self.pool.hold(self) if self.pool else contextlib.nullcontext():
+            for batch in batches:
+                longest = max(len(encoded[i]) for i in batch)
+                decoding = self.decoding(longest, max_new_tokens, min_new_tokens)
+                generated = self.runner.generate([encoded[i] for i in batch], decoding)
+                decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
+                for i, text in zip(batch, decoded, strict=True):
+                    outputs[i] = " ".join(text.split())
+                if on_batch:
+                    on_batch(len(batch))
         return outputs
 
-    def _generation_kwargs(
-        self, longest: int, max_new: int | None, min_new: int | None
-    ) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"num_beams": 4} if self.spec.task == "translation" else {}
-        kwargs.update(self.spec.generation)
+    def decoding(self, longest: int, max_new: int | None, min_new: int | None) -> Decoding:
+        """The checkpoint's generation settings, then models.yaml's, then the lengths asked
+        for here (a models.yaml minimum is kept as a floor)."""
+        values: dict[str, Any] = {
+            k: self.defaults[k] for k in DECODING_KEYS if self.defaults.get(k) is not None
+        }
+        if self.spec.task == "translation":
+            values["num_beams"] = 4
+        gen = self.spec.generation
+        values.update({k: v for k, v in gen.items() if k in DECODING_KEYS})
+        cap = gen.get("max_new_tokens")
         if max_new is not None:
-            kwargs["max_new_tokens"] = min(max_new, kwargs.get("max_new_tokens", max_new))
-        elif "max_new_tokens" not in kwargs:
-            kwargs["max_new_tokens"] = min(512, int(longest * 1.6) + 10)
-        if min_new is not None:
-            kwargs["min_new_tokens"] = min(min_new, kwargs["max_new_tokens"])
-        kwargs.setdefault("min_new_tokens", 0)
-        # The checkpoint's own length limits would fight the ones set here.
-        own = self.model.generation_config
-        if getattr(own, "min_length", 0):
-            kwargs["min_length"] = 0
-        if kwargs.get("min_new_tokens") == 0:
-            del kwargs["min_new_tokens"]
+            values["max_new_tokens"] = min(max_new, cap or max_new)
+        else:
+            values["max_new_tokens"] = cap or min(512, int(longest * 1.6) + 10)
+        floor = max(min_new or 0, gen.get("min_new_tokens", 0))
+        values["min_new_tokens"] = min(floor, values["max_new_tokens"])
         if self.spec.family == "nllb":
-            kwargs["forced_bos_token_id"] = self.tokenizer.convert_tokens_to_ids(
+            values["forced_bos_token_id"] = self.tokenizer.convert_tokens_to_ids(
                 nllb_code(self.target)
             )
         elif self.spec.family == "m2m100":
-            kwargs["forced_bos_token_id"] = self._lang_id(m2m100_code(self.target))
-        return kwargs
+            values["forced_bos_token_id"] = self._lang_id(m2m100_code(self.target))
+        else:
+            values["forced_bos_token_id"] = self.defaults.get("forced_bos_token_id")
+        values["forced_eos"] = self.defaults.get("forced_eos_token_id") is not None
+        return Decoding(**values)
 
     def _token_id(self, token: str) -> int | None:
         found = self.tokenizer.convert_tokens_to_ids(token)
@@ -187,23 +211,110 @@ class Seq2Seq:
             return None
 
 
+DECODING_KEYS = (
+    "num_beams", "length_penalty", "no_repeat_ngram_size", "repetition_penalty",
+    "early_stopping",
+)  # fmt: skip
+
+
+def token_batches(lengths: Sequence[int], max_tokens: int, max_size: int) -> list[list[int]]:
+    """Indices packed into batches of similar length, longest first: a batch grows while
+    its padded size (rows x longest) stays within ``max_tokens`` and it has at most
+    ``max_size`` rows. An input longer than ``max_tokens`` gets a batch of its own."""
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    batches: list[list[int]] = []
+    for i in order:
+        if batches:
+            batch = batches[-1]
+            longest = lengths[batch[0]]  # sorted: the first row is the longest
+            if len(batch) < max_size and (len(batch) + 1) * longest <= max_tokens:
+                batch.append(i)
+                continue
+        batches.append([i])
+    return batches
+
+
 class ModelPool:
-    """Models load lazily, once per process, and are shared by every caller (thread-safe)."""
+    """Models load lazily and are shared by every caller (thread-safe). Their weights stay
+    loaded within a memory bound; the least recently used are unloaded to make room and
+    load again when next used."""
 
     def __init__(self, config: Config, device: Device = "auto") -> None:
         self.config = config
         self.device = pick_device(device)
+        mb = config.runtime.model_memory_mb
+        self.budget = mb * 2**20 if mb else default_budget(self.device)
         self._models: dict[str, Any] = {}
         self._failed: dict[str, ModelLoadError] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._recent: OrderedDict[str, Seq2Seq] = OrderedDict()  # loaded, oldest first
+        self._in_use: dict[str, int] = {}
+        self.loads = 0  # weight loads, reloads included
 
     def get(self, name: str, needed_by: str) -> Seq2Seq:
-        """The loaded seq2seq model ``name``; ``needed_by`` (e.g. "route 'ar'") goes into errors."""
-        return self._load(name, needed_by, load_model)
+        """The seq2seq model ``name`` with its weights loaded; ``needed_by`` (e.g. "route
+        'ar'") goes into errors."""
+        model = self._load(name, needed_by, self._open)
+        with self.hold(model):
+            pass
+        return model
 
     def embedder(self, name: str, needed_by: str) -> Embedder:
         """The loaded sentence-transformers model ``name``."""
         return self._load(name, needed_by, load_embedder)
+
+    def loaded(self) -> list[str]:
+        """Names of the models whose weights are loaded now, least recently used first."""
+        with self._lock:
+            return list(self._recent)
+
+    @contextlib.contextmanager
+    def hold(self, model: Seq2Seq) -> Iterator[None]:
+        """Keep ``model``'s weights loaded (loading them, and making room, if needed)."""
+        name = model.spec.name
+        with self._lock:
+            if not model.runner.loaded:
+                self._make_room(model.runner.estimate, name)
+                try:
+                    model.runner.load()
+                except Exception as exc:
+                    raise ModelLoadError(
+                        f"model '{name}' ({model.spec.source}) could not be loaded: {one_line(exc)}"
+                    ) from exc
+                self.loads += 1
+                logger.info("loaded model '%s' (%s, %.0f MB)", name, model.backend,
+                            model.runner.estimate / 2**20)  # fmt: skip
+            self._recent[name] = model
+            self._recent.move_to_end(name)
+            self._in_use[name] = self._in_use.get(name, 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_use[name] -= 1
+
+    def _make_room(self, need: int, name: str) -> None:
+        used = sum(m.runner.estimate for m in self._recent.values())
+        for other, model in list(self._recent.items()):
+            if used + need <= self.budget:
+                return
+            if other == name or self._in_use.get(other, 0):
+                continue
+            model.runner.unload()
+            del self._recent[other]
+            used -= model.runner.estimate
+            gc.collect()
+            logger.info("unloaded model '%s' to make room for '%s'", other, name)
+        if used + need > self.budget:
+            logger.warning(
+                "model '%s' needs %.0f MB; with the models in use that is over the %.0f MB "
+                "set by runtime.model_memory_mb", name, need / 2**20, self.budget / 2**20,
+            )  # fmt: skip
+
+    def _open(self, spec: ModelSpec, device: str, needed_by: str, target: str) -> Seq2Seq:
+        model = load_model(spec, device, needed_by, self.config)
+        model.pool = self
+        return model
 
     def _load(self, name: str, needed_by: str, loader: Callable[..., Any]) -> Any:
         with self._lock:
@@ -218,6 +329,26 @@ class ModelPool:
                     self._failed[name] = exc
                     raise
             return self._models[name]
+
+
+def default_budget(device: str) -> int:
+    """Half the memory free now (of the GPU when models run there), at least 1 GB."""
+    free = 0
+    if device == "cuda":
+        import torch
+
+        free = torch.cuda.mem_get_info()[0]
+    else:
+        try:
+            with open("/proc/meminfo", encoding="ascii") as info:
+                for line in info:
+                    if line.startswith("MemAvailable:"):
+                        free = int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        if not free and hasattr(os, "sysconf"):
+            free = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    return max(2**30, free // 2)
 
 
 def is_cached(spec: ModelSpec) -> bool:
@@ -245,19 +376,81 @@ def hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
-def load_model(spec: ModelSpec, device: str, needed_by: str, target: str = "en") -> Seq2Seq:
-    """Load tokenizer and model; every failure becomes one ModelLoadError line."""
-    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+HUB_PATTERNS = ["*.json", "*.safetensors", "*.model", "*.spm", "*.txt", "*.tiktoken"]
+
+
+def load_model(spec: ModelSpec, device: str, needed_by: str, config: Config) -> Seq2Seq:
+    """The tokenizer and a backend for the weights (loaded later, by the pool); every
+    failure becomes one ModelLoadError line. A model that CTranslate2 cannot take runs on
+    transformers, with a warning that says why."""
+    from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 
     def load(source: str, common: dict[str, Any]) -> Seq2Seq:
-        tokenizer = AutoTokenizer.from_pretrained(source, **common)
-        model = AutoModelForSeq2SeqLM.from_pretrained(
-            source, use_safetensors=None if spec.allow_pickle else True, **common
+        logger.info("opening %s model '%s' from %s", spec.task, spec.name, source)
+        folder = Path(source) if spec.local_path else _snapshot(spec, common)
+        local = {**common, "revision": None, "local_files_only": True}
+        tokenizer = AutoTokenizer.from_pretrained(folder, **local)
+        hf_config = AutoConfig.from_pretrained(folder, **local)
+        try:
+            defaults = GenerationConfig.from_pretrained(folder, **local).to_dict()
+        except OSError:
+            defaults = {}
+        runner: TorchRunner | CT2Runner | None = None
+        if config.backend(spec) == "ctranslate2":
+            compute = resolve_compute_type(spec.compute_type or config.runtime.compute_type, device)
+            try:
+                ct2_folder = converted_folder(spec, folder, compute)
+                runner = CT2Runner(
+                    spec, ct2_folder, device, compute, cpu_threads(config.runtime.intra_threads)
+                )
+            except BackendError as exc:
+                logger.warning("model '%s' runs on transformers instead: %s", spec.name, exc)
+        if runner is None:
+            _set_torch_threads(config.runtime.intra_threads, device)
+            runner = TorchRunner(spec, str(folder), device, local)
+        return Seq2Seq(
+            spec=spec,
+            tokenizer=tokenizer,
+            runner=runner,
+            device=device,
+            target=config.target,
+            max_positions=getattr(hf_config, "max_position_embeddings", None),
+            defaults=defaults,
+            max_batch_tokens=spec.max_batch_tokens or config.runtime.max_batch_tokens,
         )
-        model.eval().to(device)
-        return Seq2Seq(spec=spec, tokenizer=tokenizer, model=model, device=device, target=target)
 
     return _guarded_load(spec, device, needed_by, load)
+
+
+def runtime_tag(spec: ModelSpec, config: Config, device: str) -> str:
+    """What besides the weights decides a model's output: backend and compute type."""
+    if config.backend(spec) == "transformers":
+        return "transformers"
+    return "ctranslate2:" + resolve_compute_type(
+        spec.compute_type or config.runtime.compute_type, device
+    )
+
+
+def _snapshot(spec: ModelSpec, common: dict[str, Any]) -> Path:
+    """The local folder of a hub model (downloaded first when not cached and allowed)."""
+    from huggingface_hub import snapshot_download
+
+    patterns = [*HUB_PATTERNS, *(["*.bin"] if spec.allow_pickle else [])]
+    return Path(
+        snapshot_download(
+            spec.id,
+            revision=spec.revision,
+            allow_patterns=patterns,
+            local_files_only=common["local_files_only"],
+        )
+    )
+
+
+def _set_torch_threads(requested: int, device: str) -> None:
+    if device == "cpu" and requested > 0:
+        import torch
+
+        torch.set_num_threads(requested)
 
 
 def load_embedder(spec: ModelSpec, device: str, needed_by: str, target: str = "en") -> Embedder:
@@ -270,6 +463,7 @@ def load_embedder(spec: ModelSpec, device: str, needed_by: str, target: str = "e
         ) from exc
 
     def load(source: str, common: dict[str, Any]) -> Embedder:
+        logger.info("loading embedding model '%s' from %s on %s", spec.name, source, device)
         model = SentenceTransformer(
             source,
             device=device,
@@ -298,7 +492,6 @@ def _guarded_load(
     }
     if spec.local_path is not None:
         _check_weights(spec)
-    logger.info("loading %s model '%s' from %s on %s", spec.task, spec.name, source, device)
     try:
         return load(source, common)
     except OSError as exc:

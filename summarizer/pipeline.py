@@ -20,7 +20,7 @@ from .digest import Digest, build_digest, sources_table
 from .guard import Flag
 from .ingest import Document, IngestError, article_id, read_source
 from .language import detect, language_name
-from .models import ModelLoadError, ModelPool, Seq2Seq, is_cached
+from .models import ModelLoadError, ModelPool, Seq2Seq, is_cached, runtime_tag
 from .segment import Sentence, split_sentences
 from .similarity import Embedder, Similarity
 from .store import Store, content_hash, digest_of, model_key
@@ -256,7 +256,8 @@ class Summarizer:
     def model_key(self, spec: ModelSpec) -> str:
         """The store key of a model of this config, worked out once per instance."""
         if spec.name not in self._model_keys:
-            self._model_keys[spec.name] = model_key(spec)
+            runtime = runtime_tag(spec, self.config, self.pool.device)
+            self._model_keys[spec.name] = model_key(spec, runtime)
         return self._model_keys[spec.name]
 
     def translate(

@@ -67,8 +67,9 @@ def digest_of(value: Any) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:24]
 
 
-def model_key(spec: ModelSpec) -> str:
-    """What a model's output depends on: its source and revision, settings, and weights.
+def model_key(spec: ModelSpec, runtime: str = "") -> str:
+    """What a model's output depends on: its source and revision, settings, weights, and
+    ``runtime`` (backend and compute type).
 
     A local folder's weights are fingerprinted by file size and time, so replacing the
     model invalidates what it produced.
@@ -81,6 +82,8 @@ def model_key(spec: ModelSpec) -> str:
             stat = path.stat()
             weights.append([path.name, stat.st_size, stat.st_mtime_ns])
     settings = [spec.max_input_tokens, spec.prefix, spec.generation, weights]
+    if runtime:
+        settings.append(runtime)
     return f"{spec.source}@{spec.revision or 'default'}#{digest_of(settings)}"
 
 

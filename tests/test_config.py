@@ -160,7 +160,7 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
     data["modles"] = {}
     with pytest.raises(
         ConfigError,
-        match=r"unknown key\(s\) modles \(valid: limits, models, stories, summarization, trans",
+        match=r"unknown key\(s\) modles \(valid: limits, models, runtime, stories, summ",
     ):
         load_variant(tmp_path, data)
 
