@@ -1,0 +1,1 @@
+"""Benchmark support: offline, seeded random-weight checkpoints at tiny and real sizes."""
