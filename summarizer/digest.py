@@ -217,9 +217,19 @@ def _abstractive_drafts(
     model: Seq2Seq,
     show_progress: bool,
 ) -> list[list[Draft]]:
-    """Each story's points: its briefs summarized together, cut to its share of words."""
+    """Each story's points: its briefs summarized together, cut to its share of words. A
+    story told by one article whose brief fits its share is that brief (a summary of a
+    summary of one text would only drift from it)."""
     texts = ["\n\n".join(articles[i].brief for i in c if articles[i].brief) for c in clusters]
-    summaries = summarize_many(model, texts, max(budgets), "digest", show_progress)
+    todo = [
+        k
+        for k, (c, text) in enumerate(zip(clusters, texts, strict=True))
+        if len(c) > 1 or len(text.split()) > budgets[k]
+    ]
+    summaries = list(texts)
+    written = summarize_many(model, [texts[k] for k in todo], max(budgets), "digest", show_progress)
+    for k, summary in zip(todo, written, strict=True):
+        summaries[k] = summary
     return [
         [(s.text, None) for s in split_sentences(fit_words(summary, budget), "en")]
         for summary, budget in zip(summaries, budgets, strict=True)

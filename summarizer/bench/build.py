@@ -284,19 +284,25 @@ def _save_model(
     out_dir: Path,
     arch: Arch,
     tokenizer: Any,
+    corpus: list[str],
 ) -> None:
     """Attach the conservative generation config and save as float32 safetensors.
 
-    At a real size (``arch.vocab_size`` set) the tied embedding rows of special
-    tokens, language codes and M2M100's madeup words are zeroed: a random model
-    otherwise echoes its current input token forever, and after the forced
-    language code that is a token ``decode(skip_special_tokens=True)`` drops,
-    leaving an empty "translation".  With those logits at 0 it echoes a word.
+    At a real size (``arch.vocab_size`` set) the tied embedding rows of every token
+    that our texts never encode to are zeroed: special tokens, language codes,
+    M2M100's madeup words and the vocabulary padding. A random model otherwise
+    echoes its current input token forever (after the forced language code, a
+    token decoding drops, leaving an empty "translation"), or writes padding
+    words that re-tokenize into several pieces each, so that a summary of a
+    summary grows instead of shrinking as real ones do. With those logits at 0,
+    it writes pieces of real text, which re-tokenize about one to one.
     """
     if arch.vocab_size is not None:
         if model.config.vocab_size != arch.vocab_size:
             raise RuntimeError(f"built {model.config.vocab_size} rows, not {arch.vocab_size}")
-        rows = [*tokenizer.all_special_ids, *range(len(tokenizer), arch.vocab_size)]
+        used = {i for ids in tokenizer(_clean_corpus(corpus))["input_ids"] for i in ids}
+        used -= set(tokenizer.all_special_ids)
+        rows = [i for i in range(arch.vocab_size) if i not in used]
         with torch.no_grad():
             model.get_input_embeddings().weight[rows] = 0.0
         if model.get_output_embeddings().weight[rows].any():
@@ -385,6 +391,7 @@ def build_marian(
         out_dir,
         arch,
         tokenizer,
+        corpus,
     )
     return out_dir
 
@@ -457,6 +464,7 @@ def build_nllb(out_dir: Path, corpus: list[str], arch: Arch = TINY, vocab_size: 
         out_dir,
         arch,
         tokenizer,
+        corpus,
     )
     return out_dir
 
@@ -526,6 +534,7 @@ def build_m2m100(
         out_dir,
         arch,
         tokenizer,
+        corpus,
     )
     return out_dir
 
@@ -595,6 +604,7 @@ def build_bart(out_dir: Path, corpus: list[str], arch: Arch = TINY, vocab_size: 
         out_dir,
         arch,
         tokenizer,
+        corpus,
     )
     return out_dir
 

@@ -1,0 +1,37 @@
+"""The benchmark driver end to end, on the tiny models (its figures mean nothing here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from summarizer.bench.run import METHODS, STAGES, main
+
+
+@pytest.mark.slow
+def test_bench_quick_writes_every_figure(tiny_dir: Path, tmp_path: Path, capsys) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    for name, tiny in {
+        "opus-mt": "marian",
+        "nllb-600m": "nllb",
+        "distilbart-cnn-12-6": "bart",
+        "minilm-l6": "st",
+    }.items():
+        (models / name).symlink_to(tiny_dir / tiny)  # present: nothing is built
+    out = tmp_path / "bench.json"
+    assert main(["--quick", "--models", str(models), "--json", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    for stage in STAGES:
+        assert {"speedup_vs_naive", "speedup_vs_transformers", "peak_rss_mb"} <= set(
+            figures[stage]
+        )
+        for method in METHODS:
+            run = figures[stage][method]
+            assert run["seconds"] > 0 and run["items"] > 0 and run["peak_rss_mb"] > 0
+    assert figures["translation"]["ctranslate2"]["tokens_per_s"] > 0
+    assert "translating" in figures["pipeline"]["ctranslate2"]["stages_s"]
+    table = capsys.readouterr().out
+    assert "| pipeline | ctranslate2 |" in table and "x the naive loop" in table
