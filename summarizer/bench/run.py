@@ -38,7 +38,7 @@ SIZES: dict[str, dict[str, Any]] = {
     "quick": {
         "langs": ("de", "he"),
         "articles": 1,
-        "sentences": 4,
+        "sentences": 3,
         "english": 1,
         "translation_tokens": 32,
         "summary_tokens": 48,
