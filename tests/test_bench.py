@@ -25,9 +25,7 @@ def test_bench_quick_writes_every_figure(tiny_dir: Path, tmp_path: Path, capsys)
     assert main(["--quick", "--models", str(models), "--json", str(out)]) == 0
     figures = json.loads(out.read_text(encoding="utf-8"))
     for stage in STAGES:
-        assert {"speedup_vs_naive", "speedup_vs_transformers", "peak_rss_mb"} <= set(
-            figures[stage]
-        )
+        assert {"speedup_vs_naive", "speedup_vs_transformers", "peak_rss_mb"} <= set(figures[stage])
         for method in METHODS:
             run = figures[stage][method]
             assert run["seconds"] > 0 and run["items"] > 0 and run["peak_rss_mb"] > 0
