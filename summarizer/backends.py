@@ -228,7 +228,9 @@ def converted_folder(spec: ModelSpec, folder: Path, compute_type: str, force: bo
                         compute_type, target)  # fmt: skip
             _convert(spec, folder, tmp, compute_type)
             (tmp / CONVERSION_MARKER).write_text(json.dumps(marker), encoding="utf-8")
-            if target.exists():
+            if _marker(target) == marker:  # another process converted it meanwhile: use that
+                return target
+            if target.exists():  # made from other weights
                 shutil.rmtree(target, ignore_errors=True)
             os.replace(tmp, target)
             return target
