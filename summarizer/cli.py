@@ -389,8 +389,8 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _models_convert(args: argparse.Namespace) -> int:
-    from .backends import BackendError, converted_folder, find_converted, resolve_compute_type
-    from .models import ModelLoadError, _guarded_load, _snapshot, pick_device
+    from .backends import BackendError, converted_folder, find_converted
+    from .models import ModelLoadError, compute_type, local_folder, pick_device
 
     config = load_config(args.config)
     names = args.names or [n for n in _used(config) if config.models[n].task != "embedding"]
@@ -406,19 +406,13 @@ def _models_convert(args: argparse.Namespace) -> int:
     status = 0
     for name in names:
         spec = config.models[name]
-        compute = resolve_compute_type(
-            args.compute_type or spec.compute_type or config.runtime.compute_type, device
-        )
-
-        def convert(source: str, common: dict, spec=spec, compute=compute) -> tuple[Path, str]:
-            folder = Path(source) if spec.local_path else _snapshot(spec, common)
-            done = None if args.force else find_converted(spec, folder, compute)
-            if done is not None:
-                return done, "already converted"
-            return converted_folder(spec, folder, compute, force=args.force), "converted"
-
+        compute = compute_type(spec, config, device, args.compute_type)
         try:
-            target, what = _guarded_load(spec, device, f"`models convert {name}`", convert)
+            folder = local_folder(spec, device, f"`models convert {name}`")
+            target = None if args.force else find_converted(spec, folder, compute)
+            what = "already converted"
+            if target is None:
+                target, what = converted_folder(spec, folder, compute, args.force), "converted"
         except (BackendError, ModelLoadError) as exc:
             print(f"summarize: error: {one_line(exc)}", file=sys.stderr)
             status = 1

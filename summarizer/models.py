@@ -387,7 +387,7 @@ def load_model(spec: ModelSpec, device: str, needed_by: str, config: Config) -> 
 
     def load(source: str, common: dict[str, Any]) -> Seq2Seq:
         logger.info("opening %s model '%s' from %s", spec.task, spec.name, source)
-        folder = Path(source) if spec.local_path else _snapshot(spec, common)
+        folder = _folder(spec, source, common)
         local = {**common, "revision": None, "local_files_only": True}
         tokenizer = AutoTokenizer.from_pretrained(folder, **local)
         hf_config = AutoConfig.from_pretrained(folder, **local)
@@ -397,7 +397,7 @@ def load_model(spec: ModelSpec, device: str, needed_by: str, config: Config) -> 
             defaults = {}
         runner: TorchRunner | CT2Runner | None = None
         if config.backend(spec) == "ctranslate2":
-            compute = resolve_compute_type(spec.compute_type or config.runtime.compute_type, device)
+            compute = compute_type(spec, config, device)
             try:
                 ct2_folder = converted_folder(spec, folder, compute)
                 runner = CT2Runner(
@@ -426,13 +426,26 @@ def runtime_tag(spec: ModelSpec, config: Config, device: str) -> str:
     """What besides the weights decides a model's output: backend and compute type."""
     if config.backend(spec) == "transformers":
         return "transformers"
-    return "ctranslate2:" + resolve_compute_type(
-        spec.compute_type or config.runtime.compute_type, device
+    return "ctranslate2:" + compute_type(spec, config, device)
+
+
+def compute_type(spec: ModelSpec, config: Config, device: str, asked: str | None = None) -> str:
+    """The CTranslate2 compute type of ``spec``: ``asked``, its own, else the runtime's."""
+    return resolve_compute_type(asked or spec.compute_type or config.runtime.compute_type, device)
+
+
+def local_folder(spec: ModelSpec, device: str, needed_by: str) -> Path:
+    """The model's Hugging Face folder on this machine (fetched first when not cached and
+    the hub is reachable); failures are one ModelLoadError line, as for loading."""
+    return _guarded_load(
+        spec, device, needed_by, lambda source, common: _folder(spec, source, common)
     )
 
 
-def _snapshot(spec: ModelSpec, common: dict[str, Any]) -> Path:
-    """The local folder of a hub model (downloaded first when not cached and allowed)."""
+def _folder(spec: ModelSpec, source: str, common: dict[str, Any]) -> Path:
+    """A local model's folder, or a hub model's snapshot (downloaded when allowed)."""
+    if spec.local_path:
+        return Path(source)
     from huggingface_hub import snapshot_download
 
     patterns = [*HUB_PATTERNS, *(["*.bin"] if spec.allow_pickle else [])]
