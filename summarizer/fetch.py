@@ -3,13 +3,18 @@
 One requests Session carries our User-Agent, the timeouts and a urllib3 Retry (backoff,
 Retry-After honoured but capped); bodies are streamed and cut off at a size cap. Feeds are
 parsed by feedparser from bytes we fetched, so it never opens a connection or file itself.
+With ``allow_private=False`` (a server fetching for others) every hop, redirects included,
+is resolved and refused before connecting unless all its addresses are public, and the
+connected peer is checked again (a name that resolves differently the second time).
 """
 
 from __future__ import annotations
 
 import io
+import ipaddress
 import logging
 import re
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.message import Message
@@ -19,6 +24,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.util import Retry
 
@@ -35,6 +42,8 @@ RETRY_AFTER_MAX = 30.0  # seconds; urllib3 would otherwise wait as long as a ser
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # IPv4 addresses reached through NAT64
+PRIVATE_FIX = "give a public address, or leave out --no-private-urls for local use"
 
 
 class FetchError(IngestError):
@@ -57,6 +66,9 @@ class FetchSettings:
     retries: int = 3
     backoff: float = 0.5  # urllib3 backoff_factor, in seconds
     user_agent: str = field(default_factory=_user_agent)
+    # False when fetching for others (a served UI): only public addresses are connected to
+    allow_private: bool = True
+    private_fix: str = PRIVATE_FIX  # what the refusal tells the user to do
 
 
 @dataclass
@@ -88,6 +100,106 @@ class _Retry(Retry):
         return None if seconds is None else min(seconds, RETRY_AFTER_MAX)
 
 
+class _Refused(Exception):
+    """A host (or connected peer) with a non-public address; Fetcher.get words it for the user."""
+
+    def __init__(self, host: str, ip: str) -> None:
+        super().__init__(f"{host} is not public ({ip})")
+        self.host, self.ip = host, ip
+
+
+class _PeerCheck:
+    """Checks the address actually connected to, before a byte is sent: a name resolved once
+    by the adapter may resolve to another address when urllib3 connects (DNS rebinding)."""
+
+    host: str
+    proxy: Any
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()  # type: ignore[misc]
+        if self.proxy is None:  # through a proxy, the peer is the proxy, not the site
+            peer = sock.getpeername()[0]
+            if not is_public(peer):
+                sock.close()
+                raise _Refused(self.host, peer)
+        return sock
+
+
+class _CheckedHTTP(_PeerCheck, HTTPConnection):
+    pass
+
+
+class _CheckedHTTPS(_PeerCheck, HTTPSConnection):
+    pass
+
+
+class _CheckedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _CheckedHTTP
+
+
+class _CheckedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _CheckedHTTPS
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter; with ``allow_private=False`` each request, and so each redirect
+    requests follows (they all pass through ``send``), goes to public addresses only."""
+
+    def __init__(self, allow_private: bool, **kwargs: Any) -> None:
+        self.allow_private = allow_private  # before super(), which calls init_poolmanager
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        if not self.allow_private:
+            pools = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
+            self.poolmanager.pool_classes_by_scheme = pools
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        if not self.allow_private:
+            _check_host(request.url or "")
+        return super().send(request, *args, **kwargs)
+
+
+def is_public(address: str) -> bool:
+    """True for a globally routable unicast IP; False for private, loopback, link-local,
+    shared, reserved, multicast and unspecified ones, also inside IPv6 (::ffff:10.0.0.1)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is None and ip in NAT64:
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if inner is not None:
+            return is_public(str(inner))
+    return ip.is_global and not (
+        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
+        or ip.is_multicast or ip.is_unspecified
+    )  # fmt: skip
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (an IP literal resolves to itself)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def _check_host(url: str) -> None:
+    """Raise _Refused unless every address of the URL's host is public."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = resolve(host, port)
+    except (OSError, ValueError, UnicodeError):
+        return  # unresolvable or malformed: connecting fails the usual way, with its reason
+    for ip in addresses:
+        if not is_public(ip):
+            raise _Refused(host, ip)
+
+
 class Fetcher:
     """One HTTP session for a run: connection reuse, our User-Agent, retries with backoff."""
 
@@ -102,7 +214,7 @@ class Fetcher:
         self.session = requests.Session()
         self.session.max_redirects = MAX_REDIRECTS
         self.session.headers["User-Agent"] = s.user_agent
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = _Adapter(s.allow_private, max_retries=retry)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -119,6 +231,12 @@ class Fetcher:
                     fix = "try again later" if status in RETRY_STATUSES else "check the address"
                     raise FetchError(f"{url}: HTTP {status} {response.reason or 'error'}; {fix}")
                 content = self._read(url, response)
+        except _Refused as exc:
+            where = exc.host if exc.host == urlsplit(url).hostname else f"{exc.host} (redirected)"
+            raise FetchError(
+                f"{url}: {where} is a private/loopback/link-local address ({exc.ip}); refused "
+                f"while serving others; {self.settings.private_fix}"
+            ) from None
         except requests.TooManyRedirects:
             why = f"more than {MAX_REDIRECTS} redirects; pass the address they end at instead"
             raise FetchError(f"{url}: {why}") from None

@@ -14,8 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
+import urllib3.util.connection
 from urllib3 import HTTPResponse
 
+import summarizer.fetch
 from summarizer.fetch import (
     RETRY_AFTER_MAX,
     FeedEntry,
@@ -133,6 +135,11 @@ class Handler(BaseHTTPRequestHandler):
             left = int(path.rsplit("/", 1)[1])
             self.send_response(302)
             self.send_header("Location", f"/hop/{left - 1}" if left > 1 else "/article.html")
+            self.end_headers()
+        elif path.startswith("/away/"):  # a redirect to the same port on another host
+            self.send_response(302)
+            host = path.rsplit("/", 1)[1]
+            self.send_header("Location", f"http://{host}:{self.server.server_port}/plain.txt")
             self.end_headers()
         elif path == "/big-declared":
             self._send(200, b"x" * 50_000)
@@ -300,6 +307,87 @@ def test_other_schemes_are_refused_without_a_request(url, fetcher, monkeypatch):
     with pytest.raises(FetchError, match=r"only http and https URLs are fetched; download"):
         fetch_page(url, fetcher)
     assert is_url(url)
+
+
+@pytest.fixture
+def connections(monkeypatch) -> list[tuple[str, int]]:
+    """Every (host, port) urllib3 opens a socket to, recorded as it connects."""
+    opened: list[tuple[str, int]] = []
+    real = urllib3.util.connection.create_connection
+
+    def record(address, *args, **kwargs):
+        opened.append(address)
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", record)
+    return opened
+
+
+PRIVATE = FetchSettings(timeout=(2, 1), retries=1, backoff=0.01, allow_private=False)
+
+
+def test_private_addresses_are_refused_before_connecting(server, connections):
+    base, state = server
+    before = state.hits["/plain.txt"]
+    with Fetcher(PRIVATE) as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.get(f"{base}/plain.txt")
+    assert str(caught.value) == (
+        f"{base}/plain.txt: 127.0.0.1 is a private/loopback/link-local address (127.0.0.1); "
+        "refused while serving others; give a public address, or leave out "
+        "--no-private-urls for local use"
+    )
+    assert state.hits["/plain.txt"] == before and connections == []
+
+
+@pytest.mark.parametrize(
+    ("url", "ip"),
+    [
+        ("http://[::1]/", "::1"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254"),
+        ("http://10.0.0.1/", "10.0.0.1"),
+        ("https://192.168.1.1:8443/admin", "192.168.1.1"),
+        ("http://[::ffff:127.0.0.1]/", "::ffff:127.0.0.1"),
+        ("http://[fe80::1]/", "fe80::1"),
+        ("http://0.0.0.0/", "0.0.0.0"),
+        ("http://224.0.0.1/", "224.0.0.1"),
+        ("http://2130706433/", "127.0.0.1"),  # 127.0.0.1 written as one number
+    ],
+)
+def test_private_literals_are_refused_offline(url, ip, connections):
+    with Fetcher(PRIVATE) as fetcher, pytest.raises(FetchError) as caught:
+        fetch_page(url, fetcher)
+    message = str(caught.value)
+    assert message.startswith(f"{url}: ") and f"address ({ip}); refused while serving" in message
+    assert "\n" not in message and connections == []
+
+
+def test_redirect_to_a_private_address_is_refused_without_connecting(
+    server, connections, monkeypatch
+):
+    base, state = server
+    monkeypatch.setattr(summarizer.fetch, "is_public", lambda ip: ip != "127.0.0.2")
+    port = int(base.rsplit(":", 1)[1])
+    with Fetcher(PRIVATE) as fetcher:
+        assert fetcher.get(f"{base}/away/127.0.0.1").content == PLAIN.encode()  # public now
+        with pytest.raises(FetchError) as caught:
+            fetcher.get(f"{base}/away/127.0.0.2")
+    assert str(caught.value).startswith(
+        f"{base}/away/127.0.0.2: 127.0.0.2 (redirected) is a private/loopback/link-local "
+        "address (127.0.0.2); refused while serving others; "
+    )
+    assert state.hits["/away/127.0.0.2"] == 1
+    assert ("127.0.0.2", port) not in connections and ("127.0.0.1", port) in connections
+
+
+def test_a_name_resolving_elsewhere_on_connecting_is_refused(server, monkeypatch):
+    """DNS rebinding: the check resolves a public address, the connection lands on loopback."""
+    base, state = server
+    monkeypatch.setattr(summarizer.fetch, "resolve", lambda host, port: ["93.184.216.34"])
+    before = state.hits["/article.html"]
+    with Fetcher(PRIVATE) as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.get(f"{base}/article.html")
+    assert "127.0.0.1 is a private/loopback/link-local address (127.0.0.1)" in str(caught.value)
+    assert state.hits["/article.html"] == before  # closed before a request was sent
 
 
 def test_retry_after_is_capped(fetcher):
