@@ -132,10 +132,12 @@ class StoriesSpec:
 
 @dataclass(frozen=True)
 class Limits:
-    """What one web UI run accepts: uploaded megabytes per file, and articles."""
+    """What one web UI run accepts: uploaded megabytes per file (and per fetched page),
+    articles, and characters of article text in all."""
 
     max_upload_mb: int = 20
     max_articles: int = 100
+    max_chars: int = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -330,9 +332,9 @@ def _check_batch_tokens(value: Any, where: str) -> None:
 
 def _parse_limits(raw: Any, where: str) -> Limits:
     _expect(isinstance(raw, dict), f"{where}: 'limits' must be a mapping")
-    _only_keys(raw, {"max_upload_mb", "max_articles"}, f"{where}: limits")
+    _only_keys(raw, {"max_upload_mb", "max_articles", "max_chars"}, f"{where}: limits")
     values = {}
-    for key, top in (("max_upload_mb", 20), ("max_articles", 10_000)):
+    for key, top in (("max_upload_mb", 20), ("max_articles", 10_000), ("max_chars", 10**8)):
         value = raw.get(key, getattr(Limits(), key))
         _expect(
             isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= top,
