@@ -11,6 +11,7 @@ metadata lines is kept.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import logging
@@ -86,32 +87,107 @@ DATE_HINT = regex.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\b(19|20)\d\d\b|[۰-
 MONTH_PAIR = regex.compile(r"(\p{L}+(?: \p{L}+)?)\s*/\s*(\p{L}+(?: \p{L}+)?)")
 SCRIPTS = ("Latin", "Arabic", "Hebrew", "Cyrillic", "Greek", "Han", "Devanagari", "Thai")
 SCRIPT_RES = {name: regex.compile(rf"\p{{Script={name}}}") for name in SCRIPTS}
+BLANK_LINE = re.compile(r"\n\s*\n")
+NEWLINE = re.compile(r"\n")
+WORD_RUN = re.compile(r"[^ \t\u00a0]+")  # runs of spaces, tabs and nbsp become one space
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Where a cleaned paragraph's characters stand in the input text.
+
+    Cleaning changes only whitespace (lines stripped and joined, runs of spaces made one), so
+    the paragraph is a few runs copied unchanged; each run has one (paragraph, input) anchor.
+    """
+
+    anchors: tuple[tuple[int, int], ...]  # (offset in the paragraph, offset in the input)
+
+    def offset(self, at: int) -> int:
+        """The input offset of the paragraph's offset ``at`` (its length maps past the end)."""
+        i = max(0, bisect.bisect_right(self.anchors, at, key=lambda a: a[0]) - 1)
+        here, there = self.anchors[i]
+        return there + at - here
 
 
 @dataclass
 class Cleaned:
-    """The article after cleaning: headline, body paragraphs, date, and what was removed."""
+    """The article after cleaning: headline, body paragraphs, date, and what was removed.
+
+    ``sources`` maps each paragraph back into the text given to `clean` (see `source_span`).
+    """
 
     title: str | None
     paragraphs: list[str]
     published: str | None = None
     removed: list[str] = field(default_factory=list)
+    sources: list[SourceMap] = field(default_factory=list)
 
     @property
     def body(self) -> str:
         return "\n\n".join(self.paragraphs)
 
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """The [start, end) of the input text that holds ``body[start:end]``, equal to it up to
+        whitespace; offsets between paragraphs map to the end of the paragraph before."""
+        if len(self.sources) != len(self.paragraphs):
+            raise ValueError("this Cleaned has no source map; it was not made by clean()")
+        starts = list(itertools.accumulate((len(p) + 2 for p in self.paragraphs[:-1]), initial=0))
+
+        def where(at: int) -> int:
+            i = max(0, bisect.bisect_right(starts, at) - 1)
+            return self.sources[i].offset(min(at - starts[i], len(self.paragraphs[i])))
+
+        return where(start), where(end)
+
 
 def split_units(text: str) -> list[str]:
     """Paragraph-like units: blank-line blocks, split into lines unless they are hard-wrapped."""
-    units: list[str] = []
-    for block in re.split(r"\n\s*\n", text):
-        lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
+    return [" ".join(line for _, line in unit) for unit in _unit_lines(text)]
+
+
+def _unit_lines(text: str) -> list[list[tuple[int, str]]]:
+    """`split_units` as the (input offset, stripped line) pairs each unit is made of."""
+    units: list[list[tuple[int, str]]] = []
+    for block_at, block in _split_at(text, BLANK_LINE):
+        lines = [
+            (block_at + at + len(line) - len(line.lstrip()), line.strip())
+            for at, line in _split_at(block, NEWLINE)
+            if line.strip()
+        ]
         if not lines:
             continue
-        wrapped = _hard_wrapped(lines)
-        units.extend([" ".join(lines)] if wrapped else lines)
+        wrapped = _hard_wrapped([line for _, line in lines])
+        units.extend([lines] if wrapped else [[line] for line in lines])
     return units
+
+
+def _split_at(text: str, separator: re.Pattern[str]) -> list[tuple[int, str]]:
+    """``separator.split(text)`` with each piece's offset in ``text``."""
+    pieces, at = [], 0
+    for match in separator.finditer(text):
+        pieces.append((at, text[at : match.start()]))
+        at = match.end()
+    pieces.append((at, text[at:]))
+    return pieces
+
+
+def _unit(lines: list[tuple[int, str]]) -> tuple[str, SourceMap]:
+    """A unit's lines joined by spaces, runs of spaces, tabs and nbsp made one space, and
+    where its characters came from."""
+    out: list[str] = []
+    anchors: list[tuple[int, int]] = []
+    length = 0
+    for at, line in lines:
+        for match in WORD_RUN.finditer(line):
+            if out:
+                out.append(" ")
+                length += 1
+            here, there = length, at + match.start()
+            if not anchors or there - here != anchors[-1][1] - anchors[-1][0]:
+                anchors.append((here, there))
+            out.append(match.group())
+            length += len(match.group())
+    return "".join(out), SourceMap(tuple(anchors))
 
 
 def _hard_wrapped(lines: list[str]) -> bool:
@@ -129,10 +205,11 @@ def _hard_wrapped(lines: list[str]) -> bool:
 
 def clean(text: str, lang: str | None = None, title: str | None = None) -> Cleaned:
     """Split ``text`` into headline, body paragraphs and removed boilerplate."""
-    units = [_normalize_spaces(u) for u in split_units(text)]
-    units = [u for u in units if u]
-    if not units:
+    pairs = [_unit(lines) for lines in _unit_lines(text)]
+    pairs = [(u, where) for u, where in pairs if u]
+    if not pairs:
         return Cleaned(title=title, paragraphs=[])
+    units = [u for u, _ in pairs]
     stops = _stoplist(lang)
     script = _dominant_script(text)
     n = len(units)
@@ -182,12 +259,14 @@ def clean(text: str, lang: str | None = None, title: str | None = None) -> Clean
             keep[i] = stops is None or _stop_density(u, stops) > 0
 
     paragraphs: list[str] = []
+    sources: list[SourceMap] = []
     seen: set[str] = set()
     removed: list[str] = []
     for i, u in enumerate(units):
         key = u.casefold()
         if keep[i] and key not in seen and key != (title or "").casefold():
             paragraphs.append(u)
+            sources.append(pairs[i][1])
             seen.add(key)
         elif i != head or title != u:
             removed.append(u)
@@ -197,10 +276,11 @@ def clean(text: str, lang: str | None = None, title: str | None = None) -> Clean
         date = find_date(paragraphs[:1], lang)
         if date and len(paragraphs[0].split()) <= 8:
             removed.append(paragraphs.pop(0))
+            sources.pop(0)
             published = published or date
     if removed:
         logger.debug("removed %d boilerplate line(s)", len(removed))
-    return Cleaned(title=title, paragraphs=paragraphs, published=published, removed=removed)
+    return Cleaned(title, paragraphs, published, removed, sources)
 
 
 def find_date(lines: list[str], lang: str | None) -> str | None:
@@ -283,10 +363,6 @@ def _script_share(unit: str, script: str) -> float:
     if not letters:
         return 0.0
     return len(SCRIPT_RES[script].findall(unit)) / len(letters)
-
-
-def _normalize_spaces(unit: str) -> str:
-    return regex.sub(r"[ \t\u00a0]+", " ", unit).strip()
 
 
 @functools.lru_cache(maxsize=32)
