@@ -84,14 +84,23 @@ def write_briefs(
     returns what the guard found in each brief."""
     reports = [Faithfulness() for _ in articles]
     texts: list[str] = []
+    failures: dict[int, str] = {}
     if engine == "abstractive":
         assert model is not None, "the abstractive engine needs a model"
         texts = summarize_many(
-            model, [a.translation for a in articles], words, "briefs", show_progress
+            model, [a.translation for a in articles], words, "briefs", show_progress, failures
         )
     with progress_bar(len(articles), "checking briefs", show_progress) as bar:
         for i, article in enumerate(articles):
-            _one_brief(article, engine, texts[i] if texts else "", sim, words, strict, reports[i])
+            if i in failures:  # the model failed on this article alone: its key sentences
+                _one_brief(article, "extractive", "", sim, words, strict, reports[i])
+                article.warnings.append(
+                    f"the brief model failed on this article ({failures[i]}); the brief is "
+                    "the article's own key sentences instead"
+                )
+            else:
+                _one_brief(article, engine, texts[i] if texts else "", sim, words, strict,
+                           reports[i])  # fmt: skip
             bar.update(1)
     return reports
 

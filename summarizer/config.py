@@ -71,6 +71,9 @@ MODEL_KEYS = {
     "max_batch_tokens",
 }
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+# Model names become parts of cache paths and revisions go to the hub: plain names only.
+MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+REVISION = re.compile(r"^[A-Za-z0-9][\w.-]{0,99}(?:/[\w.-]{1,100}){0,3}$")
 LANG_CODE = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -418,6 +421,10 @@ def _parse_stories(raw: Any, models: dict[str, ModelSpec], where: str) -> Storie
 
 def _parse_model(name: str, entry: Any, file: Path) -> ModelSpec:
     where = f"{file}: model '{name}'"
+    _expect(
+        bool(MODEL_NAME.match(name)) and ".." not in name,
+        f"{where}: a model's name may hold only letters, digits, '_', '.' and '-' (at most 64)",
+    )
     _expect(isinstance(entry, dict), f"{where} must be a mapping with id, task, family")
     _only_keys(entry, MODEL_KEYS, where)
     model_id = entry.get("id")
@@ -458,7 +465,11 @@ def _parse_model(name: str, entry: Any, file: Path) -> ModelSpec:
     prefix = entry.get("prefix", "summarize: " if family == "t5" else "")
     _expect(isinstance(prefix, str), f"{where}: prefix must be text")
     revision = entry.get("revision")
-    _expect(revision is None or isinstance(revision, str), f"{where}: revision must be text")
+    _expect(
+        revision is None
+        or (isinstance(revision, str) and bool(REVISION.match(revision)) and ".." not in revision),
+        f"{where}: revision must be a branch, tag or commit hash (letters, digits, '_.-/')",
+    )
     allow_pickle = entry.get("allow_pickle", False)
     _expect(isinstance(allow_pickle, bool), f"{where}: allow_pickle must be true or false")
     backend = entry.get("backend")

@@ -121,7 +121,15 @@ def build_digest(
 
     if engine == "abstractive":
         assert model is not None, "the abstractive engine needs a model"
-        drafts = _abstractive_drafts(articles, clusters, budgets, model, show_progress)
+        failed: dict[int, str] = {}
+        drafts = _abstractive_drafts(articles, clusters, budgets, model, show_progress, failed)
+        for k, why in failed.items():  # the model failed on this story alone
+            members = [articles[i] for i in clusters[k]]
+            drafts[k] = _extractive_drafts(members, sim, budgets[k], brief_words)
+            digest.warnings.append(
+                f"story {k + 1}: the digest model failed on it ({why}); its points are "
+                "sentences from its articles instead"
+            )
     else:
         drafts = [
             _extractive_drafts([articles[i] for i in c], sim, b, brief_words)
@@ -216,10 +224,12 @@ def _abstractive_drafts(
     budgets: list[int],
     model: Seq2Seq,
     show_progress: bool,
+    failed: dict[int, str],
 ) -> list[list[Draft]]:
     """Each story's points: its briefs summarized together, cut to its share of words. A
     story told by one article whose brief fits its share is that brief (a summary of a
-    summary of one text would only drift from it)."""
+    summary of one text would only drift from it). A story the model fails on goes into
+    ``failed`` with the reason."""
     texts = ["\n\n".join(articles[i].brief for i in c if articles[i].brief) for c in clusters]
     todo = [
         k
@@ -227,9 +237,14 @@ def _abstractive_drafts(
         if len(c) > 1 or len(text.split()) > budgets[k]
     ]
     summaries = list(texts)
-    written = summarize_many(model, [texts[k] for k in todo], max(budgets), "digest", show_progress)
-    for k, summary in zip(todo, written, strict=True):
+    failures: dict[int, str] = {}
+    written = summarize_many(
+        model, [texts[k] for k in todo], max(budgets), "digest", show_progress, failures
+    )
+    for n, (k, summary) in enumerate(zip(todo, written, strict=True)):
         summaries[k] = summary
+        if n in failures:
+            failed[k] = failures[n]
     return [
         [(s.text, None) for s in split_sentences(fit_words(summary, budget), "en")]
         for summary, budget in zip(summaries, budgets, strict=True)

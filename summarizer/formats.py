@@ -54,8 +54,10 @@ def read_upload(name: str, data: bytes) -> tuple[list[Document], list[str]]:
 
 def from_html(name: str, data: bytes) -> Document:
     """The main text of a saved web page (see `extract_html`)."""
-    html, encoding = decode(data, name)
+    notes: list[str] = []
+    html, encoding = decode(data, name, notes)
     doc = extract_html(html, name, encoding=encoding, fix="save the article itself")
+    doc.warnings += notes
     doc.outlet = None  # a saved file's source is where the user filed it (see inputs)
     return doc
 

@@ -10,7 +10,7 @@ import hashlib
 import logging
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -38,6 +38,9 @@ BINARY_MAGIC = (
     (b"\x1f\x8b", "a gzip archive"),
     (b"\x7fELF", "a program"),
 )
+HTML_TAG = re.compile(
+    rb"</?(?:html|head|body|div|p|span|a|article|section|nav|br|h[1-6]|ul|li)\b", re.I
+)
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.S)
 
 
@@ -59,6 +62,7 @@ class Document:
     author: str | None = None
     outlet: str | None = None  # who published it: a site, paper or agency
     topic: str | None = None  # a label given with the article (batch manifests)
+    warnings: list[str] = field(default_factory=list)  # what reading it changed or guessed
 
 
 def expand_inputs(inputs: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -74,17 +78,29 @@ def expand_inputs(inputs: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
             continue
         path = Path(item)
         if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-            )
-            if not found:
+            found, broken = folder_articles(path)
+            if not found and not broken:
                 problems.append(
                     (item, "folder has no .txt, .md or .html files; point at the articles")
                 )
-            sources.extend(str(p) for p in found)
+            sources.extend(str(p) for p in sorted(found + broken))  # broken links: each fails
         else:
             sources.append(item)
     return sources, problems
+
+
+def folder_articles(folder: Path) -> tuple[list[Path], list[Path]]:
+    """A folder's article files under it, sorted, and its broken links named like articles
+    (listed so that each is reported, not silently skipped)."""
+    found, broken = [], []
+    for p in sorted(folder.rglob("*")):
+        if p.suffix.lower() not in ARTICLE_SUFFIXES:
+            continue
+        if p.is_file():
+            found.append(p)
+        elif p.is_symlink() and not p.exists():
+            broken.append(p)
+    return found, broken
 
 
 def read_source(source: str) -> Document:
@@ -93,7 +109,12 @@ def read_source(source: str) -> Document:
     Raises IngestError. HTML files and pages give their main text (trafilatura).
     """
     if source == "-":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise IngestError(
+                f"stdin: over the {MAX_BYTES // 2**20} MB limit for one article; "
+                "split the text or save it to files"
+            )
         return document_from_bytes(data, "stdin")
     from .fetch import Fetcher, fetch_page, is_url
 
@@ -119,17 +140,33 @@ def read_source(source: str) -> Document:
         raise IngestError(
             f"{source}: cannot be read ({exc.strerror}); check its permissions"
         ) from None
-    if path.suffix.lower() in HTML_SUFFIXES:
+    if path.suffix.lower() in HTML_SUFFIXES or looks_like_html(data):
         from .formats import from_html
 
-        return from_html(source, data)
+        doc = from_html(source, data)
+        if path.suffix.lower() not in HTML_SUFFIXES:
+            doc.warnings.append(
+                f"{path.name} holds a web page (HTML), not plain text: its main text was "
+                "extracted; name it .html to say so"
+            )
+        return doc
     return document_from_bytes(data, source)
+
+
+def looks_like_html(data: bytes) -> bool:
+    """A web page saved under another name: a doctype or <html> first, or mostly markup."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) and b"<html" in head + data[:65536]:
+        return True
+    tags = len(HTML_TAG.findall(data[:65536]))
+    return tags >= 5 and b"</" in data[:65536] and tags * 40 > min(len(data), 65536)
 
 
 def document_from_bytes(data: bytes, source: str) -> Document:
     """Decode bytes into a Document, reading front matter (title/published/lang) if present."""
-    text, encoding = decode(data, source)
-    doc = Document(source=source, text=text, encoding=encoding)
+    notes: list[str] = []
+    text, encoding = decode(data, source, notes)
+    doc = Document(source=source, text=text, encoding=encoding, warnings=notes)
     match = FRONT_MATTER.match(text)
     if match:
         try:
@@ -149,8 +186,9 @@ def document_from_bytes(data: bytes, source: str) -> Document:
     return doc
 
 
-def decode(data: bytes, source: str) -> tuple[str, str]:
-    """Bytes to text: BOMs, then UTF-8, then a detected legacy encoding (windows-1256 ...)."""
+def decode(data: bytes, source: str, notes: list[str] | None = None) -> tuple[str, str]:
+    """Bytes to text: BOMs, then UTF-8 (a few broken sequences replaced, with a note added to
+    ``notes``), then a detected legacy encoding (windows-1256 ...)."""
     if not data.strip():
         raise IngestError(f"{source}: file is empty; give it the article's text")
     for bom, codec in BOMS:
@@ -171,6 +209,17 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
         return _normalize(data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         pass
+    mended = _mostly_utf8(data)
+    if mended is not None:
+        text, bad = mended
+        note = (
+            f"{Path(source).name}: {bad} invalid UTF-8 byte sequence(s) shown as \ufffd; "
+            "re-save the file as UTF-8 to keep those characters"
+        )
+        logger.warning("%s", note)
+        if notes is not None:
+            notes.append(note)
+        return _normalize(text), "utf-8"
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
         raise IngestError(
@@ -178,6 +227,16 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
         )
     logger.info("%s: decoded as %s", source, best.encoding)
     return _normalize(str(best)), best.encoding
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
+    """UTF-8 with a few broken sequences (a cut-off download, a bad copy): the text with
+    each one replaced, and how many. None when most non-ASCII bytes are not UTF-8 at all,
+    which is a legacy encoding to detect instead."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    return (text, bad) if good >= 20 and bad * 20 <= good else None
 
 
 def article_id(source: str, text: str, taken: set[str]) -> str:

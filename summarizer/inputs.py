@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .fetch import Fetcher, fetch_page, is_url, read_feed, read_feed_list
-from .ingest import ARTICLE_SUFFIXES, Document, IngestError, read_source
+from .ingest import ARTICLE_SUFFIXES, Document, IngestError, folder_articles, read_source
 from .models import one_line
 from .pipeline import Failure
 from .store import Store
@@ -47,9 +47,8 @@ def plan(inputs: list[str], feeds: str | None, since: datetime | None, fetcher: 
         if is_url(item):
             out.add("url", (item, {}))
         elif path.is_dir():
-            files = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-            )
+            files, broken = folder_articles(path)
+            files = sorted(files + broken)
             if not files:
                 why = f"{item}: folder has no {'/'.join(ARTICLE_SUFFIXES)} files; point at articles"
                 out.add("failed", Failure(item, why))

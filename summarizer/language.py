@@ -75,3 +75,50 @@ def _detector():
     from lingua import LanguageDetectorBuilder
 
     return LanguageDetectorBuilder.from_all_languages().build()
+
+
+def main_script(text: str, sample: int = 2000) -> str | None:
+    """The writing system most of ``text``'s letters belong to ("Latin", "Cherokee" ...),
+    from Unicode character names; None when it has no letters."""
+    import unicodedata
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for ch in text[:sample]:
+        if ch.isalpha():
+            name = unicodedata.name(ch, "")
+            if name:
+                counts[name.split()[0]] += 1
+    return counts.most_common(1)[0][0].title() if counts else None
+
+
+MIXED_MIN_LETTERS = 12  # a sentence in another script needs this many letters to count
+MIXED_PARAGRAPH_LETTERS = 60  # a same-script paragraph needs this many, and
+MIXED_CONFIDENCE = 0.9  # this confidence, to be taken as another language
+
+
+def sentence_languages(texts: list[str], paragraphs: list[int], lang: str) -> list[str | None]:
+    """Per sentence, the language it is written in when that is clearly not ``lang`` (None
+    otherwise): a sentence in another script (English quotes in a Hebrew article), or a
+    whole paragraph that lingua is confident is another language (French paragraphs in an
+    Arabic one). Short runs and names stay with the article's language."""
+    out: list[str | None] = [None] * len(texts)
+    script = main_script(" ".join(texts))
+    for i, text in enumerate(texts):
+        letters = sum(ch.isalpha() for ch in text)
+        if letters >= MIXED_MIN_LETTERS and main_script(text) != script:
+            found = detect(text)
+            if found.lang and found.lang != lang and found.confidence >= 0.5:
+                out[i] = found.lang
+    for number in sorted(set(paragraphs)):
+        members = [i for i, p in enumerate(paragraphs) if p == number]
+        if all(out[i] for i in members):
+            continue
+        text = " ".join(texts[i] for i in members)
+        if sum(ch.isalpha() for ch in text) < MIXED_PARAGRAPH_LETTERS:
+            continue
+        found = detect(text)
+        if found.lang and found.lang != lang and found.confidence >= MIXED_CONFIDENCE:
+            for i in members:
+                out[i] = out[i] or found.lang
+    return out

@@ -120,7 +120,9 @@ class Seq2Seq:
                     f"language '{src_lang}' is not one of model '{self.spec.name}''s languages"
                 )
             self.tokenizer.src_lang = code
-        return list(self.tokenizer(self.spec.prefix + text)["input_ids"])
+        # verbose=False: a sentence over the limit is split before generation, so the
+        # tokenizer's "indexing errors" warning would only alarm.
+        return list(self.tokenizer(self.spec.prefix + text, verbose=False)["input_ids"])
 
     def count_tokens(self, text: str, src_lang: str | None = None) -> int:
         key = (text, src_lang)
@@ -146,8 +148,15 @@ class Seq2Seq:
         max_new_tokens: int | None = None,
         min_new_tokens: int | None = None,
         on_batch: Callable[[int], None] | None = None,
+        failures: dict[int, str] | None = None,
     ) -> list[str]:
-        """One output per input, in input order; inputs of similar length share a batch."""
+        """One output per input, in input order; inputs of similar length share a batch.
+
+        A batch that fails (a model error, out of memory) is retried in halves, down to
+        single inputs; out of memory also lowers ``max_batch_tokens`` for later batches.
+        An input that fails alone raises, or, given ``failures``, is recorded there (index
+        -> one-line reason) with "" as its output, so the others still get theirs.
+        """
         langs = list(src_langs) if src_langs is not None else [None] * len(texts)
         encoded = [self.encode(t, lang) for t, lang in zip(texts, langs, strict=True)]
         for ids in encoded:
@@ -160,17 +169,77 @@ class Seq2Seq:
         batches = token_batches(
             [len(ids) for ids in encoded], self.max_batch_tokens, self.spec.batch_size
         )
+        run = functools.partial(
+            self._run_rows, encoded=encoded, outputs=outputs, max_new=max_new_tokens,
+            min_new=min_new_tokens, on_batch=on_batch, failures=failures,
+        )  # fmt: skip
         with self.pool.hold(self) if self.pool else contextlib.nullcontext():
             for batch in batches:
-                longest = max(len(encoded[i]) for i in batch)
-                decoding = self.decoding(longest, max_new_tokens, min_new_tokens)
-                generated = self.runner.generate([encoded[i] for i in batch], decoding)
-                decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
-                for i, text in zip(batch, decoded, strict=True):
-                    outputs[i] = " ".join(text.split())
-                if on_batch:
-                    on_batch(len(batch))
+                run(batch)
         return outputs
+
+    def _run_rows(
+        self,
+        rows: list[int],
+        *,
+        encoded: list[list[int]],
+        outputs: list[str],
+        max_new: int | None,
+        min_new: int | None,
+        on_batch: Callable[[int], None] | None,
+        failures: dict[int, str] | None,
+    ) -> None:
+        """Generate for ``rows`` of ``encoded`` into ``outputs``; on failure, in halves."""
+        longest = max(len(encoded[i]) for i in rows)
+        decoding = self.decoding(longest, max_new, min_new)
+        try:
+            generated = self.runner.generate([encoded[i] for i in rows], decoding)
+        except ModelLoadError:
+            raise
+        except Exception as exc:  # MemoryError and torch's OutOfMemoryError included
+            if is_out_of_memory(exc):
+                self._after_out_of_memory(len(rows) * longest)
+            if len(rows) == 1:
+                if failures is None:
+                    raise
+                failures[rows[0]] = one_line(exc) or type(exc).__name__
+                logger.warning("model '%s' failed on one input: %s", self.spec.name,
+                               failures[rows[0]])  # fmt: skip
+                if on_batch:
+                    on_batch(1)
+                return
+            logger.warning(
+                "model '%s': a batch of %d inputs failed (%s); retrying it in halves",
+                self.spec.name, len(rows), one_line(exc) or type(exc).__name__,
+            )  # fmt: skip
+            half = len(rows) // 2
+            for part in (rows[:half], rows[half:]):
+                self._run_rows(
+                    part, encoded=encoded, outputs=outputs, max_new=max_new, min_new=min_new,
+                    on_batch=on_batch, failures=failures,
+                )  # fmt: skip
+            return
+        decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
+        for i, text in zip(rows, decoded, strict=True):
+            outputs[i] = " ".join(text.split())
+        if on_batch:
+            on_batch(len(rows))
+
+    def _after_out_of_memory(self, padded: int) -> None:
+        """Free what the failed batch held and keep later batches under half its size."""
+        gc.collect()
+        if self.device == "cuda":
+            import torch
+
+            torch.cuda.empty_cache()
+        smaller = max(1, padded // 2)
+        if smaller < self.max_batch_tokens:
+            logger.warning(
+                "model '%s' ran out of memory on a batch of %d tokens; batches are now at "
+                "most %d tokens (max_batch_tokens in models.yaml)",
+                self.spec.name, padded, smaller,
+            )  # fmt: skip
+            self.max_batch_tokens = smaller
 
     def decoding(self, longest: int, max_new: int | None, min_new: int | None) -> Decoding:
         """The checkpoint's generation settings, then models.yaml's, then the lengths asked
@@ -279,7 +348,9 @@ class ModelPool:
                     model.runner.load()
                 except Exception as exc:
                     raise ModelLoadError(
-                        f"model '{name}' ({model.spec.source}) could not be loaded: {one_line(exc)}"
+                        f"model '{name}' ({model.spec.source}) could not be loaded: "
+                        f"{one_line(exc)}; its files may be damaged: `summarize models pull "
+                        f"{name}` again, or replace its folder"
                     ) from exc
                 self.loads += 1
                 logger.info("loaded model '%s' (%s, %.0f MB)", name, model.backend,
@@ -546,6 +617,13 @@ def _missing_message(spec: ModelSpec, needed_by: str) -> str:
         f"the hub cannot be reached: run `summarize models pull {spec.name}` on a connected "
         f"machine, or set its id in models.yaml to a local folder"
     )
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` says the device (or the machine) ran out of memory."""
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
+        return True
+    return "out of memory" in str(exc).lower()
 
 
 def one_line(exc: BaseException) -> str:

@@ -13,13 +13,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import regex
+
 from .briefs import Faithfulness, write_briefs
 from .clean import clean
 from .config import TFIDF, Config, ConfigError, Engine, ModelSpec, load_config
 from .digest import Digest, build_digest, sources_table
 from .guard import Flag
 from .ingest import Document, IngestError, article_id, read_source
-from .language import detect, language_name
+from .language import detect, language_name, main_script, sentence_languages
 from .models import ModelLoadError, ModelPool, Seq2Seq, is_cached, runtime_tag
 from .segment import Sentence, split_sentences
 from .similarity import Embedder, Similarity
@@ -30,6 +32,8 @@ from .utils import ProgressCallback, report, reporting
 logger = logging.getLogger("summarizer")
 
 LOW_CONFIDENCE = 0.5
+URL = regex.compile(r"(?:https?://|www\.)\S+", regex.I)
+WORD = regex.compile(r"\p{L}{2}")
 
 
 @dataclass
@@ -122,6 +126,7 @@ class _Prepared:
     sentences: list[Sentence]
     warnings: list[str]
     hash: str = ""
+    langs: list[str | None] = field(default_factory=list)  # per sentence, when not `lang`
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -210,25 +215,15 @@ class Summarizer:
                 found[p.hash] = hit
             elif p.hash not in found:
                 todo.setdefault(p.hash, p)
-        jobs = [
-            TranslationJob(
-                h, p.lang, ([p.title] if p.title else []) + [s.text for s in p.sentences]
-            )
-            for h, p in todo.items()
-        ]
+        jobs = [job for p in todo.values() for job in _jobs(p)]
+        outcomes = translate_jobs(jobs, self.pool, self.config, options.show_progress)
         errors: dict[str, str] = {}
-        for h, outcome in translate_jobs(
-            jobs, self.pool, self.config, options.show_progress
-        ).items():
-            if outcome.translations is None:
-                errors[str(h)] = outcome.error or "translation failed"
-                continue
-            texts = list(outcome.translations)
-            found[str(h)] = {
-                "title": texts.pop(0) if todo[str(h)].title else None,
-                "segments": texts,
-                "split": outcome.split,
-            }
+        for h, p in todo.items():
+            record, error = _record(p, outcomes)
+            if record is None:
+                errors[h] = error or "translation failed"
+            else:
+                found[h] = record
         if self.store is not None:
             with self.store.transaction():
                 for h, p in todo.items():
@@ -240,7 +235,8 @@ class Summarizer:
         articles: list[Article] = []
         for p in prepared:
             if p.hash not in found:
-                failed.append(Failure(p.doc.source, errors.get(p.hash, "translation failed")))
+                why = errors.get(p.hash, "translation failed")
+                failed.append(Failure(p.doc.source, f"{p.doc.source}: {why}"))
                 continue
             spec = self.config.route(p.lang)
             if spec is not None:
@@ -287,6 +283,10 @@ class Summarizer:
     def prepare(self, doc: Document, options: Options, taken: set[str]) -> _Prepared:
         """Clean, identify and segment one document; raises IngestError with the reason."""
         src = doc.source
+        if not WORD.search(URL.sub(" ", doc.text)):
+            raise IngestError(
+                f"{src}: no words in it, only numbers, links or symbols; give it the article's text"
+            )
         forced = options.lang or doc.lang
         lang = forced or detect(doc.text).lang
         cleaned = clean(doc.text, lang, title=doc.title)
@@ -296,15 +296,17 @@ class Summarizer:
                 "check that the file holds the article body"
             )
         body = cleaned.body
-        warnings: list[str] = []
+        warnings: list[str] = list(doc.warnings)
         if forced:
             confidence = 1.0
         else:
             found = detect(body)
             if found.lang is None:
+                script = main_script(body)
                 raise IngestError(
-                    f"{src}: no language could be identified (no words in it?); "
-                    "pass --lang if it is an article"
+                    f"{src}: written in {script} script, in no language the detector knows; "
+                    "pass --lang CODE, and route that language to a model that covers it "
+                    "in models.yaml"
                 )
             lang, confidence = found.lang, found.confidence
             if confidence < LOW_CONFIDENCE:
@@ -315,10 +317,19 @@ class Summarizer:
         sentences = split_sentences(body, lang)
         if not sentences:
             raise IngestError(f"{src}: no translatable text; check the file's content")
+        langs: list[str | None] = []
+        if self.config.route(lang) is not None:  # translated: route each part by its language
+            langs = sentence_languages([s.text for s in sentences],
+                                       [s.paragraph for s in sentences], lang)  # fmt: skip
+            if not any(langs):
+                langs = []
         title = cleaned.title
+        given = _unique_id(doc, taken)
+        if doc.id and given != doc.id:
+            warnings.append(f"id '{doc.id}' is taken by an earlier article; this one is '{given}'")
         return _Prepared(
             doc=doc,
-            id=_unique_id(doc, taken),
+            id=given,
             title=title,
             published=doc.published or cleaned.published,
             lang=lang,
@@ -327,6 +338,7 @@ class Summarizer:
             sentences=sentences,
             warnings=warnings,
             hash=content_hash(lang, title, body),
+            langs=langs,
         )
 
     def _summarize(
@@ -488,9 +500,50 @@ class Stages:
     models: dict[str, Seq2Seq | None] = field(default_factory=dict)
 
 
+def _jobs(p: _Prepared) -> list[TranslationJob]:
+    """The translation jobs of one article: its title and sentences in its language, and
+    one job per other language its sentences were found in (see `sentence_languages`)."""
+    groups: dict[str, list[str]] = {p.lang: [p.title] if p.title else []}
+    for i, sentence in enumerate(p.sentences):
+        lang = p.langs[i] if p.langs and p.langs[i] else p.lang
+        groups.setdefault(lang, []).append(sentence.text)
+    return [
+        TranslationJob((p.hash, lang), lang, texts, has_title=lang == p.lang and bool(p.title))
+        for lang, texts in groups.items()
+        if texts
+    ]
+
+
+def _record(p: _Prepared, outcomes: dict) -> tuple[dict | None, str | None]:
+    """One article's translation record from its jobs' outcomes, or (None, the error)."""
+    parts: dict[str, list[str]] = {}
+    models: dict[str, str | None] = {}
+    split = 0
+    for job in _jobs(p):
+        outcome = outcomes[job.key]
+        if outcome.translations is None:
+            return None, outcome.error
+        parts[job.lang] = list(outcome.translations)
+        models[job.lang] = outcome.model
+        split += outcome.split
+    title = parts[p.lang].pop(0) if p.title else None
+    segments, other = [], {}
+    for i in range(len(p.sentences)):
+        lang = p.langs[i] if p.langs and p.langs[i] else p.lang
+        segments.append(parts[lang].pop(0))
+        if lang != p.lang:
+            other.setdefault(lang, [0, models[lang]])[0] += 1
+    return {"title": title, "segments": segments, "split": split, "languages": other}, None
+
+
 def _article(p: _Prepared, record: dict, model: str | None) -> Article:
     """An Article from a prepared document and its translation record (see the store)."""
     warnings = list(p.warnings)
+    for lang, (count, model) in sorted(record.get("languages", {}).items()):
+        how = f"translated with model '{model}'" if model else "kept as written"
+        warnings.append(
+            f"{count} sentence(s) in {language_name(lang)}, not {language_name(p.lang)}: {how}"
+        )
     if record.get("split"):
         warnings.append(
             f"{record['split']} sentence(s) longer than the translation model's input "

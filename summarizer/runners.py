@@ -99,7 +99,7 @@ class ChunkWorker:
         failures: list[Failure] = []
         articles = summarizer.translate_prepared(chunk, options, failures, {})
         result = ChunkResult([p.hash for p in chunk])
-        why = {f.source: f.error for f in failures}
+        why = {f.source: f.error.removeprefix(f"{f.source}: ") for f in failures}
         done = {a.hash for a in articles}
         for p in chunk:
             if p.hash not in done:

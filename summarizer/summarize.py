@@ -27,8 +27,13 @@ def summarize_many(
     words: int,
     desc: str = "summarizing",
     show_progress: bool = False,
+    failures: dict[int, str] | None = None,
 ) -> list[str]:
-    """One summary of at most ``words`` words (whole sentences) per text, in input order."""
+    """One summary of at most ``words`` words (whole sentences) per text, in input order.
+
+    Given ``failures``, a text the model fails on (alone, after its batch was retried in
+    halves) gets "" and its index there with the reason; without it, the error is raised.
+    """
     limit = model.max_input_tokens
     # Partial summaries must be well under the input limit for the reduce rounds to converge.
     max_new = max(8, min(math.ceil(words * TOKENS_PER_WORD) + 8, limit // 3))
@@ -56,16 +61,22 @@ def summarize_many(
         if not jobs:
             break
         label = desc if round_no == 1 else f"{desc} (round {round_no})"
+        failed: dict[int, str] | None = None if failures is None else {}
         with progress_bar(len(jobs), label, show_progress) as bar:
             outputs = model.generate(
                 [chunk for _, chunk in jobs],
                 max_new_tokens=max_new,
                 min_new_tokens=min_new,
                 on_batch=bar.update,
+                failures=failed,
             )
+        for k, why in (failed or {}).items():
+            assert failures is not None
+            failures.setdefault(jobs[k][0], why)
         partial: dict[int, list[str]] = {}
         for (i, _), out in zip(jobs, outputs, strict=True):
-            partial.setdefault(i, []).append(out)
+            if failures is None or i not in failures:
+                partial.setdefault(i, []).append(out)
         pending = {}
         for i, outs in partial.items():
             if len(outs) == 1:

@@ -11,13 +11,21 @@ from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
+import regex
+
 from .config import Config
 from .language import language_name
-from .models import ModelLoadError, ModelPool, Seq2Seq
+from .models import ModelLoadError, ModelPool, Seq2Seq, one_line
 from .segment import split_long
 from .utils import progress_bar
 
 logger = logging.getLogger("summarizer")
+
+# Bidi controls, zero-width space, word joiner, BOM and soft hyphen: invisible, and unknown
+# to the models' vocabularies. Not ZWNJ/ZWJ (U+200C/D), which Persian words and emoji need.
+INVISIBLE = regex.compile(
+    r"[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]"
+)
 
 
 @dataclass
@@ -27,6 +35,7 @@ class TranslationJob:
     key: Hashable
     lang: str
     texts: list[str]
+    has_title: bool = False
 
 
 @dataclass
@@ -91,32 +100,29 @@ def _translate_group(
             split_counts[j] += len(pieces) > 1
             for piece in pieces:
                 units.append((j, t))
-                parts.append(piece)
+                parts.append(INVISIBLE.sub("", piece))
                 langs.append(job.lang)
     results: dict[Hashable, TranslationOutcome] = {}
+    failures: dict[int, str] = {}  # part index -> why the model failed on it alone
     with progress_bar(len(parts), f"translating ({model.spec.name})", show_progress) as bar:
         try:
-            outputs = model.generate(parts, langs, on_batch=bar.update)
-        except Exception as exc:  # one bad article must not sink the others: retry each alone
-            logger.warning(
-                "batch failed on model '%s' (%s); retrying per article", model.spec.name, exc
-            )
-            outputs = [None] * len(parts)  # type: ignore[list-item]
-            for j, job in enumerate(jobs):
-                idx = [i for i, (owner, _) in enumerate(units) if owner == j]
-                try:
-                    got = model.generate([parts[i] for i in idx], [langs[i] for i in idx])
-                except Exception as inner:
-                    results[job.key] = TranslationOutcome(
-                        None, model.spec.name, f"translation failed: {inner}"
-                    )
-                    continue
-                for i, out in zip(idx, got, strict=True):
-                    outputs[i] = out
+            outputs = model.generate(parts, langs, on_batch=bar.update, failures=failures)
+        except Exception as exc:  # the model itself is unusable: its articles fail, not the run
+            logger.debug("model '%s' failed", model.spec.name, exc_info=True)
+            why = f"translation failed with model '{model.spec.name}' ({one_line(exc)})"
+            return {job.key: TranslationOutcome(None, model.spec.name, why) for job in jobs}
+    for i, why in sorted(failures.items()):
+        j, t = units[i]
+        if jobs[j].key not in results:  # one failed sentence fails its article alone
+            n = t + 1 - jobs[j].has_title
+            where = "the title" if n == 0 else f"sentence {n}"
+            results[jobs[j].key] = TranslationOutcome(
+                None, model.spec.name,
+                f"translation failed on {where} with model '{model.spec.name}' ({why})",
+            )  # fmt: skip
     joined: list[list[list[str]]] = [[[] for _ in job.texts] for job in jobs]
     for (j, t), out in zip(units, outputs, strict=True):
-        if out is not None:
-            joined[j][t].append(out)
+        joined[j][t].append(out)
     for j, job in enumerate(jobs):
         if job.key not in results:
             results[job.key] = TranslationOutcome(
