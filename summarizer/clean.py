@@ -147,18 +147,35 @@ def split_units(text: str) -> list[str]:
 
 def _unit_lines(text: str) -> list[list[tuple[int, str]]]:
     """`split_units` as the (input offset, stripped line) pairs each unit is made of."""
-    units: list[list[tuple[int, str]]] = []
+    blocks: list[list[tuple[int, str]]] = []
     for block_at, block in _split_at(text, BLANK_LINE):
         lines = [
             (block_at + at + len(line) - len(line.lstrip()), line.strip())
             for at, line in _split_at(block, NEWLINE)
             if line.strip()
         ]
-        if not lines:
-            continue
-        wrapped = _hard_wrapped([line for _, line in lines])
-        units.extend([lines] if wrapped else [[line] for line in lines])
+        if lines:
+            blocks.append(lines)
+    runs = [run for lines in blocks for run in _runs(lines)]
+    width = max((_wrap_width([ln for _, ln in run]) or 0 for run in runs), default=0) or None
+    units: list[list[tuple[int, str]]] = []
+    for run in runs:
+        wrapped = _hard_wrapped([line for _, line in run], width)
+        units.extend([run] if wrapped else [[line] for line in run])
     return units
+
+
+def _runs(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """A block's lines cut at boilerplate lines (photo credits, share widgets ... under a
+    paragraph), each its own run. A cue word after a line that ends mid-sentence ("von", "by"
+    starting a wrapped line) continues the paragraph instead."""
+    runs: list[list[tuple[int, str]]] = [[]]
+    for k, (at, line) in enumerate(lines):
+        if _cue_name(line) and (k == 0 or _terminal(lines[k - 1][1])):
+            runs.extend([[(at, line)], []])
+        else:
+            runs[-1].append((at, line))
+    return [run for run in runs if run]
 
 
 def _split_at(text: str, separator: re.Pattern[str]) -> list[tuple[int, str]]:
@@ -190,17 +207,34 @@ def _unit(lines: list[tuple[int, str]]) -> tuple[str, SourceMap]:
     return "".join(out), SourceMap(tuple(anchors))
 
 
-def _hard_wrapped(lines: list[str]) -> bool:
-    """Lines broken at a fixed width: three or more, the non-last ones of near-equal length,
-    each too full to take the next line's first word, the last ending a sentence.
-    A headline over a standfirst and a dateline is not."""
-    if len(lines) < 3 or not _terminal(lines[-1]) or any(_cue_name(ln) for ln in lines):
-        return False
+def _hard_wrapped(lines: list[str], width: int | None = None) -> bool:
+    """Lines broken at a fixed width (see `_wrap_width`); two lines are when the text's other
+    paragraphs show it is wrapped at ``width`` and the first is too full for the second's
+    first word. A headline over a standfirst and a dateline is not."""
+    if len(lines) != 2 or width is None:
+        return _wrap_width(lines) is not None
+    first, last = lines
+    return (
+        _terminal(last)
+        and 40 <= len(first) <= width
+        and width - len(first) <= 15
+        and len(first) + 1 + len(last.split()[0]) > width
+        and len(last) <= width + 5
+    )
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The width of lines broken at a fixed width, or None: three or more, the non-last ones
+    of near-equal length, each too full to take the next line's first word, the last ending
+    a sentence."""
+    if len(lines) < 3 or not _terminal(lines[-1]):
+        return None
     head = lines[:-1]
     width, narrowest = max(map(len, head)), min(map(len, head))
     if narrowest < 40 or width - narrowest > 15 or len(lines[-1]) > width + 5:
-        return False
-    return all(len(a) + 1 + len(b.split()[0]) > width for a, b in itertools.pairwise(lines))
+        return None
+    fits = all(len(a) + 1 + len(b.split()[0]) > width for a, b in itertools.pairwise(lines))
+    return width if fits else None
 
 
 def clean(text: str, lang: str | None = None, title: str | None = None) -> Cleaned:
