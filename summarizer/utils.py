@@ -27,6 +27,18 @@ class Cancelled(BaseException):  # like asyncio.CancelledError: not an error
 
 def atomic_write(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
+    tmp = write_temp(path, text)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_temp(path: str | os.PathLike[str], text: str) -> Path:
+    """``text`` on disk in a temporary file beside ``path`` (``.NAME.*.tmp``), for the caller
+    to `os.replace` onto ``path`` or delete; a failed write (disk full) leaves nothing."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -36,11 +48,11 @@ def atomic_write(path: str | os.PathLike[str], text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    return Path(tmp)
 
 
 def _umask() -> int:
