@@ -5,6 +5,9 @@ are kept per translation model, briefs per brief settings, fetched pages per URL
 rendered digests per group content. A re-run with the same models skips what is done, a
 killed run resumes, and syndicated copies of one text are translated once. Each write is
 one transaction in a write-ahead journal, so a killed process leaves the store consistent.
+
+Batch runs also hold `batch_lock`, a lock file beside the store, so two of them never work
+on one store at once; single runs and the web UI share the store through SQLite alone.
 """
 
 from __future__ import annotations
@@ -44,6 +47,11 @@ CREATE TABLE IF NOT EXISTS digests (key TEXT PRIMARY KEY, data TEXT NOT NULL, ad
 
 class StoreError(RuntimeError):
     """The store file cannot be opened or used; the message says which file and what to do."""
+
+
+def store_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The store file a `Store(path)` opens: ``path``, else `default_path()`."""
+    return Path(path).expanduser() if path else default_path()
 
 
 def default_path() -> Path:
@@ -95,7 +103,7 @@ class Store:
     """One SQLite file shared by the CLI, the web UI and batch runs (thread-safe)."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self.path = Path(path).expanduser() if path else default_path()
+        self.path = store_path(path)
         self._lock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -140,6 +148,23 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def apply(self, writes: Iterable[tuple[str, list[Any]]]) -> None:
+        """Several ``put_<table>(*args)`` writes as one transaction (a batch chunk's results).
+
+        A write that fails (disk full, a read-only file) rolls them all back and is raised as
+        a StoreError naming the file, so the caller can stop with one line.
+        """
+        try:
+            with self.transaction():
+                for table, args in writes:
+                    getattr(self, f"put_{table}")(*args)
+        except sqlite3.Error as exc:
+            fix = "free some space" if "full" in str(exc) else "check the file and its folder"
+            raise StoreError(
+                f"{self.path}: cannot be written ({exc}); {fix}, then run the same command "
+                "again (what was saved before is kept)"
+            ) from None
 
     def _get(self, sql: str, *args: Any) -> Any:
         with self._lock:
@@ -215,3 +240,51 @@ class Store:
         """SQLite's own integrity check: 'ok' for a sound file."""
         with self._lock:
             return self._db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+@contextlib.contextmanager
+def batch_lock(path: str | os.PathLike[str] | None = None, wait: bool = False) -> Iterator[Path]:
+    """Hold the store's batch lock, a file beside it (``store.sqlite.lock``), for one run.
+
+    A second batch run on the same store is refused with a StoreError (or, with ``wait``,
+    waits its turn). The lock is the operating system's (flock): it goes with the process
+    that held it, so a crashed run never blocks the next one.
+    """
+    from filelock import FileLock, Timeout
+
+    store = store_path(path)
+    lock_path = store.with_name(store.name + ".lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(lock_path)
+        try:
+            lock.acquire(blocking=False)
+        except Timeout:
+            holder = _holder(lock_path)
+            if not wait:
+                raise StoreError(
+                    f"{store} is in use by another batch run{holder}; wait for it to finish "
+                    "(or pass --wait), or pass --store with another file"
+                ) from None
+            logger.warning("waiting for the other batch run%s on %s to finish", holder, store)
+            lock.acquire()
+    except OSError as exc:
+        raise StoreError(
+            f"{lock_path}: cannot be created ({exc.strerror or exc}), so the store cannot be "
+            "locked for this run; pass --store with a file in a writable folder"
+        ) from None
+    try:
+        with contextlib.suppress(OSError):  # who holds it, for the message above
+            lock_path.write_text(f"{os.getpid()}\n", encoding="ascii")
+        yield lock_path
+    finally:
+        lock.release()
+
+
+def _holder(lock_path: Path) -> str:
+    """The holder's process id as ' (pid N)', read from the lock file it wrote; else ''."""
+    try:
+        pid = int(lock_path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return ""
+    return f" (pid {pid})"
