@@ -4,20 +4,31 @@ Articles stream through: each is read, cleaned and hashed here; what the store a
 has is skipped, a text seen earlier in the run waits for its first copy, and the rest go
 in chunks to a runner (this process, or Ray actors) that translates and briefs them. Each
 chunk's results land in the store in one transaction, so a killed run resumes where it
-stopped. Then each group's digest is written as Markdown, JSON and HTML, plus an index.
+stopped. Then each group's digest is written as Markdown, JSON and HTML, plus an index:
+all staged as temporary files first and renamed into place together, so a failed write
+(disk full) or an interrupt leaves the previous outputs as they were.
+
+Under `stop_on_signals` (the CLI), SIGINT and SIGTERM stop a run cleanly: `Interrupted` is
+raised between chunk commits, never inside one, and says how many articles are kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import html
 import json
 import logging
+import os
 import re
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -44,7 +55,7 @@ from .segment import split_sentences
 from .similarity import Embedder, Similarity
 from .store import digest_of
 from .stories import group, parse_date
-from .utils import atomic_write, progress_bar
+from .utils import progress_bar, write_temp
 
 logger = logging.getLogger("summarizer")
 
@@ -115,12 +126,101 @@ class BatchReport:
         )
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM stopped a batch run; ``kept``: its articles whose work is in the
+    store (None when the run stopped before reading any)."""
+
+    def __init__(self, signum: int = signal.SIGINT, kept: int | None = None) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum, self.kept = int(signum), kept
+
+
+class OutputError(RuntimeError):
+    """An output file cannot be written (disk full, no permission); says which, and the fix."""
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            fix = "free some space"
+        elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            fix = f"make {path.parent} writable, or pass --out with another folder"
+        elif exc.errno in (errno.EEXIST, errno.ENOTDIR):
+            fix = "pass --out with a folder (a file is in the way)"
+        else:
+            fix = "check the --out folder"
+        super().__init__(
+            f"cannot write {path} ({exc.strerror or exc}); {fix}, then run the same command "
+            "again (the finished articles are kept in the store; no previous output file was "
+            "changed)"
+        )
+
+
+class _Stop:
+    """The SIGINT/SIGTERM handler: raises `Interrupted`, or inside `whole()` (a chunk being
+    committed) holds the signal back until the chunk is in."""
+
+    def __init__(self) -> None:
+        self.holding = 0
+        self.pending: int | None = None
+
+    def handler(self, signum: int, frame: FrameType | None) -> None:
+        if self.holding:
+            self.pending = self.pending or signum
+            return
+        raise Interrupted(signum)
+
+    @contextlib.contextmanager
+    def whole(self) -> Iterator[None]:
+        self.holding += 1
+        try:
+            yield
+        finally:
+            self.holding -= 1
+        if not self.holding and self.pending is not None:
+            signum, self.pending = self.pending, None
+            raise Interrupted(signum)
+
+
+_STOP = _Stop()
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise `Interrupted` (a KeyboardInterrupt) while inside, never in the
+    middle of a chunk's commit; the previous handlers come back afterwards.
+
+    A signal the process was started with ignored (``nohup``, ``cmd &``) stays ignored, and
+    outside the main thread (where Python cannot set handlers) nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            previous[signum] = signal.signal(signum, _STOP.handler)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            if signal.getsignal(signum) == _STOP.handler:  # not replaced meanwhile (by Ray)
+                signal.signal(signum, handler)
+        _STOP.pending = None
+
+
 def run_batch(
     summarizer: Summarizer, inputs: list[str], batch: BatchOptions, options: Options
 ) -> BatchReport:
-    """Read every input, process what the store lacks, write one digest per group."""
+    """Read every input, process what the store lacks, write one digest per group.
+
+    Raises `Interrupted` (with how many articles are kept) on Ctrl-C or, under
+    `stop_on_signals`, SIGTERM; `OutputError` when an output file cannot be written.
+    """
     if summarizer.store is None:
         raise ValueError("a batch needs a store: Summarizer(..., store=Store(path))")
+    try:  # a bad --out is found now, not after hours of work
+        batch.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(batch.out, exc) from None
     started = time.monotonic()
     report = BatchReport()
     models: dict[str, str] = {}
@@ -129,20 +229,61 @@ def run_batch(
         return report
     embedder, note = summarizer.stories_embedder(stages.engines)
     brief_sim = summarizer.similarity([], embedder, options)
-    with Fetcher(batch.fetch) as fetcher:
-        planned = plan(inputs, batch.feeds, batch.since, fetcher)
-        items = _process(summarizer, planned, fetcher, batch, options, stages, brief_sim, report)
-    done = [i for i in items if i is not None]
-    groups = _groups(done, batch.group_by, summarizer, embedder, options)
-    writer = _Writer(summarizer, stages, embedder, brief_sim, note, options, models, batch.out)
-    with progress_bar(len(groups), "digests", options.show_progress, unit="digest") as bar:
-        for name, members in groups:
-            report.groups.append(writer.write(name, members, {g.slug for g in report.groups}))
-            bar.update(1)
-    report.seconds = time.monotonic() - started
-    report.index = batch.out / "index.html"
-    _write_index(report, batch)
+    outputs = _Outputs()
+    try:
+        with Fetcher(batch.fetch) as fetcher:
+            planned = plan(inputs, batch.feeds, batch.since, fetcher)
+            items = _process(
+                summarizer, planned, fetcher, batch, options, stages, brief_sim, report
+            )
+        done = [i for i in items if i is not None]
+        groups = _groups(done, batch.group_by, summarizer, embedder, options)
+        writer = _Writer(summarizer, stages, embedder, brief_sim, note, options, models, outputs)
+        with progress_bar(len(groups), "digests", options.show_progress, unit="digest") as bar:
+            for name, members in groups:
+                taken = {g.slug for g in report.groups}
+                report.groups.append(writer.write(batch.out, name, members, taken))
+                bar.update(1)
+        report.seconds = time.monotonic() - started
+        report.index = batch.out / "index.html"
+        _write_index(report, batch, outputs)
+        outputs.publish()
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        raise Interrupted(signum, report.done + report.skipped) from None
+    finally:
+        outputs.discard()  # what was staged and not published: nothing after publish()
     return report
+
+
+class _Outputs:
+    """The run's output files, staged as temporary files beside their targets and renamed
+    into place together by `publish()`: until then, every previous file stays as it was."""
+
+    def __init__(self) -> None:
+        self.staged: list[tuple[Path, Path]] = []  # (temporary file, target)
+
+    def add(self, path: Path, text: str) -> None:
+        try:
+            self.staged.append((write_temp(path, text), path))
+        except OSError as exc:
+            raise OutputError(path, exc) from None
+
+    def publish(self) -> None:
+        with _STOP.whole():  # all renamed, or (a signal) still all renamed
+            while self.staged:
+                tmp, path = self.staged[0]
+                try:
+                    os.replace(tmp, path)
+                except OSError as exc:
+                    raise OutputError(path, exc) from None
+                self.staged.pop(0)
+
+    def discard(self) -> None:
+        for tmp, _ in self.staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        self.staged.clear()
 
 
 def _process(
@@ -201,14 +342,13 @@ def _process(
                 yield pending
 
         for result in _run(chunks(), summarizer, batch, options, brief_sim):
-            with store.transaction():
-                for table, args in result.writes:
-                    getattr(store, f"put_{table}")(*args)
-            for h in result.hashes:
-                state[h] = result.failed.get(h)
-                for item in waiting.pop(h, []):
-                    _settle(item, state[h], report)
-                    bar.update(1)
+            with _STOP.whole():  # a chunk is in the store and counted, or neither
+                store.apply(result.writes)
+                for h in result.hashes:
+                    state[h] = result.failed.get(h)
+                    for item in waiting.pop(h, []):
+                        _settle(item, state[h], report)
+                        bar.update(1)
     return [i if state.get(i.hash, "") is None else None for i in items]
 
 
@@ -364,13 +504,14 @@ class _Writer:
         note: str | None,
         options: Options,
         models: dict[str, str],
-        out: Path,
+        outputs: _Outputs,
     ) -> None:
         self.summarizer, self.stages, self.embedder = summarizer, stages, embedder
         self.brief_sim, self.note, self.options = brief_sim, note, options
-        self.models, self.out = models, out
+        self.models, self.outputs = models, outputs
 
-    def write(self, name: str, members: list[Item], taken: set[str]) -> Group:
+    def write(self, out: Path, name: str, members: list[Item], taken: set[str]) -> Group:
+        """Stage the group's files in ``out``; the store keeps the rendering for a re-run."""
         store = self.summarizer.store
         assert store is not None
         slug = _slug(name, taken)
@@ -383,10 +524,9 @@ class _Writer:
         if cached is None:
             texts, info = self._render(name, members)
             cached = {"texts": texts, "info": info}
-            with store.transaction():
-                store.put_digest(key, cached)
+            store.apply([("digest", [key, cached])])
         for fmt, text in cached["texts"].items():
-            atomic_write(self.out / f"{slug}.{fmt}", text)
+            self.outputs.add(out / f"{slug}.{fmt}", text)
         return Group(name=name, slug=slug, **cached["info"])
 
     def _render(self, name: str, members: list[Item]) -> tuple[dict[str, str], dict]:
@@ -426,7 +566,7 @@ class _Writer:
         return texts, info
 
 
-def _write_index(report: BatchReport, batch: BatchOptions) -> None:
+def _write_index(report: BatchReport, batch: BatchOptions, outputs: _Outputs) -> None:
     """index.json and index.html: every digest of the run, and every article that failed."""
     data = {
         "group_by": batch.group_by,
@@ -438,7 +578,7 @@ def _write_index(report: BatchReport, batch: BatchOptions) -> None:
                    for g in report.groups],
         "failed": [asdict(f) for f in report.failed],
     }  # fmt: skip
-    atomic_write(batch.out / "index.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    outputs.add(batch.out / "index.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     e = html.escape
     rows = [
         f'<tr><td><a href="{e(g.slug)}.html">{e(g.name)}</a></td><td>{g.articles}</td>'
@@ -462,7 +602,7 @@ def _write_index(report: BatchReport, batch: BatchOptions) -> None:
           if failed else []),
         "</div>\n</body>\n</html>\n",
     ]  # fmt: skip
-    atomic_write(batch.out / "index.html", "\n".join(page))
+    outputs.add(batch.out / "index.html", "\n".join(page))
 
 
 def _slug(name: str, taken: set[str]) -> str:

@@ -44,9 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     except StoreError as exc:
         print(f"summarize: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C (130), or SIGTERM during a batch (143)
+        import signal
+
         print("summarize: interrupted", file=sys.stderr)
-        return 130
+        return 128 + getattr(exc, "signum", signal.SIGINT)
     except Exception as exc:  # the last line of defence: no traceback reaches a user
         logger.debug("unexpected failure", exc_info=True)
         print(f"summarize: error: {exc} (run with --verbose for details)", file=sys.stderr)
@@ -213,6 +215,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="articles whose sentences share model batches (default: 16)",
     )
+    batch.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another batch run is using the store, wait for it to finish (default: stop "
+        "with an error)",
+    )
     batch.set_defaults(handler=_batch, translate_only=False)
 
     models = sub.add_parser("models", help="inspect or fetch the models in models.yaml")
@@ -330,10 +338,14 @@ def _options(args: argparse.Namespace) -> Options:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from .batch import BatchOptions, run_batch
+    """A batch run: one per store at a time (a lock file beside it); SIGINT and SIGTERM stop
+    it between chunks, and running the same command again resumes."""
+    import signal
+
+    from .batch import BatchOptions, OutputError, run_batch, stop_on_signals
     from .fetch import parse_since
     from .pipeline import Summarizer
-    from .store import Store
+    from .store import Store, batch_lock, store_path
 
     if not args.verbose:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -357,10 +369,24 @@ def _batch(args: argparse.Namespace) -> int:
         workers=args.workers,
         ray_address=args.ray_address or os.environ.get("RAY_ADDRESS"),
     )
-    store = Store(args.store)
-    logger.info("store: %s", store.path)
-    summarizer = Summarizer(_config(args), device=args.device, store=store)
-    report = run_batch(summarizer, args.inputs, batch, _options(args))
+    config, path = _config(args), store_path(args.store)
+    try:
+        with stop_on_signals(), batch_lock(path, wait=args.wait), Store(path) as store:
+            logger.info("store: %s", store.path)
+            summarizer = Summarizer(config, device=args.device, store=store)
+            report = run_batch(summarizer, args.inputs, batch, _options(args))
+    except KeyboardInterrupt as exc:
+        kept = getattr(exc, "kept", None)
+        done = "work done so far is" if kept is None else f"the {kept} article(s) done are"
+        print(
+            f"summarize: interrupted; {done} kept in the store {path}; run the same command "
+            "again to resume",
+            file=sys.stderr,
+        )
+        return 128 + getattr(exc, "signum", signal.SIGINT)
+    except OutputError as exc:
+        print(f"summarize: error: {exc}", file=sys.stderr)
+        return 1
     for failure in report.failed:
         print(f"summarize: failed: {failure.error}", file=sys.stderr)
     where = f"; index: {report.index}" if report.index else ""
