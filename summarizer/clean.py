@@ -27,6 +27,7 @@ BODY_CHARS = 80
 STRONG_BODY_CHARS = 150
 TERMINAL = tuple(".!?؟۔…。")
 CLOSERS = "\"'»”“’)]」›״׳ "
+SENTENCE_END = regex.compile(r"[.!?؟۔…。][\"'»”“’)\]」›]*\s+\S")  # a sentence ends, another starts
 
 
 def _cue(*words: str) -> regex.Pattern[str]:
@@ -282,13 +283,19 @@ def clean(text: str, lang: str | None = None, title: str | None = None) -> Clean
         i = j + 1
 
     # The headline: front matter, else the first line if it reads like one.
-    head = next((i for i in range(n) if cue[i] is None and not RELATED.search(units[i])), None)
+    links = _related_links(units[:first])
+    head = next(
+        (i for i in range(n) if cue[i] is None and i not in links and not RELATED.search(units[i])),
+        None,
+    )
     if title is None and head is not None and _headline_like(units[head]):
         title = units[head]
         keep[head] = False
     # A standfirst (lead) between the headline and the body is content, not boilerplate.
     for i in range((head if head is not None else 0) + 1, first):
         u = units[i]
+        if i in links:
+            continue
         if cue[i] is None and len(u.split()) >= 6 and not _label_like(u, stops, script):
             keep[i] = stops is None or _stop_density(u, stops) > 0
 
@@ -315,6 +322,13 @@ def clean(text: str, lang: str | None = None, title: str | None = None) -> Clean
     if removed:
         logger.debug("removed %d boilerplate line(s)", len(removed))
     return Cleaned(title, paragraphs, published, removed, sources)
+
+
+def _related_links(lead: list[str]) -> set[int]:
+    """Indices of the lines before the body that follow a related-links header: links, not
+    a headline or standfirst."""
+    start = next((i for i, u in enumerate(lead) if RELATED.search(u) and len(u) < 60), None)
+    return set(range(start, len(lead))) if start is not None else set()
 
 
 def find_date(lines: list[str], lang: str | None) -> str | None:
@@ -372,9 +386,13 @@ def _label_like(unit: str, stops: frozenset[str] | None, script: str | None) -> 
 
 
 def _headline_like(unit: str) -> bool:
-    return len(unit) <= 200 and (
-        not _terminal(unit) or unit.rstrip(CLOSERS).endswith(("?", "؟", "!"))
-    )
+    """Short and not a sentence, or one question or exclamation; a paragraph of several
+    sentences ending in a question is the body's first paragraph, not a headline."""
+    if len(unit) > 200:
+        return False
+    if not _terminal(unit):
+        return True
+    return unit.rstrip(CLOSERS).endswith(("?", "؟", "!")) and not SENTENCE_END.search(unit)
 
 
 def _terminal(unit: str) -> bool:
