@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("summarizer")
 COMMANDS = ("run", "translate", "batch", "models", "serve")
+NO_PRIVATE_HELP = (
+    "refuse URLs whose host is a private, loopback or link-local address, redirects "
+    "included (for fetching on others' behalf; default: allowed)"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
         help="output format (default: from -o's suffix, else md); html is one self-contained "
         "report file",
     )
+    work.add_argument("--no-private-urls", action="store_true", help=NO_PRIVATE_HELP)
 
     summary = argparse.ArgumentParser(add_help=False)
     summary.add_argument("--brief-words", type=_words, metavar="N", help="length of each brief")
@@ -215,6 +220,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="articles whose sentences share model batches (default: 16)",
     )
+    batch.add_argument("--no-private-urls", action="store_true", help=NO_PRIVATE_HELP)
     batch.add_argument(
         "--wait",
         action="store_true",
@@ -266,6 +272,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--backend", choices=BACKENDS, help="run every model on this backend")
     serve.add_argument(
         "--share", action="store_true", help="also open a public gradio.live link (off by default)"
+    )
+    serve.add_argument(
+        "--allow-private-urls",
+        action="store_true",
+        help="fetch web addresses on private, loopback and link-local networks even when "
+        "serving others (default: only when serving on loopback without --share)",
     )
     serve.add_argument(
         "--store",
@@ -343,7 +355,7 @@ def _batch(args: argparse.Namespace) -> int:
     import signal
 
     from .batch import BatchOptions, OutputError, run_batch, stop_on_signals
-    from .fetch import parse_since
+    from .fetch import FetchSettings, parse_since
     from .pipeline import Summarizer
     from .store import Store, batch_lock, store_path
 
@@ -368,6 +380,7 @@ def _batch(args: argparse.Namespace) -> int:
         chunk_size=args.chunk_size,
         workers=args.workers,
         ray_address=args.ray_address or os.environ.get("RAY_ADDRESS"),
+        fetch=FetchSettings(allow_private=not args.no_private_urls),
     )
     config, path = _config(args), store_path(args.store)
     try:
@@ -404,6 +417,7 @@ def _serve(args: argparse.Namespace) -> int:
         device=args.device,
         share=args.share,
         store=args.store,
+        allow_private_urls=args.allow_private_urls,
     )
     return 0
 

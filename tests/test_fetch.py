@@ -513,3 +513,32 @@ def test_read_feed_list(tmp_path, monkeypatch):
 )
 def test_is_url(value, expected):
     assert is_url(value) is expected
+
+
+def test_cli_no_private_urls_reaches_the_batch_fetcher(tmp_path, monkeypatch):
+    import summarizer.batch
+    from summarizer import cli
+
+    seen: list[FetchSettings] = []
+
+    @dataclass
+    class Report:
+        failed: list = field(default_factory=list)
+        index: None = None
+
+        def summary(self) -> str:
+            return "nothing"
+
+    def run_batch(summarizer, inputs, batch, options):
+        seen.append(batch.fetch)
+        return Report()
+
+    monkeypatch.setattr(summarizer.batch, "run_batch", run_batch)
+    monkeypatch.setattr(cli, "_setup_logging", lambda *args: None)  # leave pytest's logging be
+    common = ["batch", "--out", str(tmp_path / "out"), "--store", str(tmp_path / "s.db")]
+    assert cli.main([*common, "--device", "cpu", "http://10.0.0.1/"]) == 0
+    assert cli.main([*common, "--device", "cpu", "--no-private-urls", "http://10.0.0.1/"]) == 0
+    assert [s.allow_private for s in seen] == [True, False]
+    for command in ("run", "translate"):
+        args = cli._parser().parse_args([command, "--no-private-urls", "a.txt"])
+        assert args.no_private_urls is True
