@@ -2,25 +2,32 @@
 
 It calls the same `Summarizer.run` as the CLI with the same options. One process loads
 each model once; runs go through a queue one at a time, so two users never load a model
-twice or share memory for two runs. The page reads only what a user uploads, binds to
-loopback unless told otherwise, and opens no public link unless asked.
+twice or share memory for two runs. Articles come pasted, uploaded, or by web address
+(fetched by the server); `limits` in models.yaml caps upload size, articles and characters
+per run. The page reads only what a user uploads, binds to loopback unless told otherwise,
+and opens no public link unless asked. Served to others (another host, or --share), it
+fetches no private, loopback or link-local address unless started with --allow-private-urls.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import ipaddress
 import logging
 import os
 import tempfile
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from .config import LANG_CODE, ConfigError
+from .fetch import Fetcher, FetchSettings, fetch_page
 from .formats import UPLOAD_SUFFIXES, read_upload, split_pasted
-from .ingest import Document, IngestError
+from .ingest import MAX_BYTES, Document, IngestError
 from .language import detect, language_name
 from .pipeline import Failure, Options, Result, Summarizer
 from .render import render
@@ -32,8 +39,10 @@ logger = logging.getLogger("summarizer")
 HEADERS = ["#", "source", "language", "confidence", "words"]
 NOTHING = (
     "Nothing to summarize: paste article text (separate several articles with a line of "
-    f"---) or upload {', '.join(UPLOAD_SUFFIXES)} files."
+    f"---), give web addresses, or upload {', '.join(UPLOAD_SUFFIXES)} files."
 )
+PRIVATE_FIX = "give a public address, or start the server with --allow-private-urls"
+LOOPBACK_NAMES = ("localhost",)
 PAGE_CSS = """
 #paste textarea, .sr-report td, .sr-report p { unicode-bidi: plaintext; }
 """
@@ -44,44 +53,85 @@ Entry = dict[str, Any]
 class WebApp:
     """The page's handlers: plain functions of plain values, shared by the UI and its API."""
 
-    def __init__(self, config: Any = None, device: str = "auto", store: Any = None) -> None:
-        self.summarizer = Summarizer(config, device=device, store=store)
+    def __init__(
+        self,
+        config: Any = None,
+        device: str = "auto",
+        store: Any = None,
+        allow_private_urls: bool = True,
+        summarizer: Summarizer | None = None,
+    ) -> None:
+        """``allow_private_urls``: fetch addresses on this machine's networks (local use);
+        ``summarizer``: one already loaded (tests), instead of one from config/device/store."""
+        self.summarizer = summarizer or Summarizer(config, device=device, store=store)
         self.config = self.summarizer.config
         self.limits = self.config.limits
+        # a user waits for the pages, so fewer retries than a batch; sizes as uploads (_fetch)
+        self.fetch = FetchSettings(
+            timeout=(5.0, 15.0), retries=1, allow_private=allow_private_urls,
+            private_fix=PRIVATE_FIX,
+        )  # fmt: skip
+        self.upload_root: Path | None = None  # set by build(): only files under it are read
         self._cancel: dict[str, threading.Event] = {}
 
     # --- adding articles -------------------------------------------------------------
 
     def add(
-        self, paste: str | None, files: list[str] | None, articles: list[Entry] | None
-    ) -> tuple[list[Entry], list[Row], str, str, None]:
-        """Parse pasted text and uploads into the article list, detecting each language."""
-        articles, added, problems = self._add(paste, files, list(articles or []))
+        self,
+        paste: str | None,
+        urls: str | None,
+        files: list[str] | None,
+        articles: list[Entry] | None,
+    ) -> tuple[list[Entry], list[Row], str, str, str, None]:
+        """Parse pasted text, fetch web addresses and read uploads into the article list,
+        detecting each language."""
+        articles, added, problems = self._add(paste, urls, files, list(articles or []))
         if not added and not problems:
             problems.append(NOTHING)
         status = f"{added} article(s) added, {len(articles)} in the list." if added else ""
-        return articles, _rows(articles), _status(status, problems), "", None
+        return articles, _rows(articles), _status(status, problems), "", "", None
 
     def _add(
-        self, paste: str | None, files: list[str] | None, articles: list[Entry]
+        self, paste: str | None, urls: str | None, files: list[str] | None, articles: list[Entry]
     ) -> tuple[list[Entry], int, list[str]]:
-        new, problems = self._read(paste, files)
-        room = max(self.limits.max_articles - len(articles), 0)
-        if len(new) > room:
+        """The list with what fits of the new articles: limits.max_articles, then max_chars."""
+        limits = self.limits
+        room = max(limits.max_articles - len(articles), 0)
+        new, problems, unfetched = self._read(paste, urls, files, room)
+        over = max(len(new) - room, 0) + unfetched
+        if over:
             problems.append(
-                f"{len(new) - room} article(s) not added: at most "
-                f"{self.limits.max_articles} per run (limits.max_articles in models.yaml)"
+                f"{over} article(s) not added: at most {limits.max_articles} articles per run "
+                "(limits.max_articles in models.yaml); run the rest separately"
             )
             new = new[:room]
+        total = sum(len(a["text"]) for a in articles)
+        for kept, entry in enumerate(new):
+            total += len(entry["text"])
+            if total > limits.max_chars:
+                problems.append(
+                    f"{len(new) - kept} article(s) not added, from {entry['source']} on: over "
+                    f"{limits.max_chars:,} characters of text per run (limits.max_chars in "
+                    "models.yaml); run them separately"
+                )
+                new = new[:kept]
+                break
         return articles + new, len(new), problems
 
-    def _read(self, paste: str | None, files: list[str] | None) -> tuple[list[Entry], list[str]]:
+    def _read(
+        self, paste: str | None, urls: str | None, files: list[str] | None, room: int
+    ) -> tuple[list[Entry], list[str], int]:
+        """Pasted, uploaded and fetched articles, problems, and how many addresses were not
+        fetched: past ``room`` articles, none are (each one is a download)."""
         docs: list[Document] = split_pasted(paste or "")
         problems: list[str] = []
         limit = self.limits.max_upload_mb * 2**20
         for file in files or []:
             path = Path(file)
             name = path.name
+            if self.upload_root and not path.resolve().is_relative_to(self.upload_root):
+                problems.append(f"{name}: was not uploaded to this page; upload the file")
+                continue
             try:
                 if path.stat().st_size > limit:
                     raise IngestError(
@@ -97,7 +147,37 @@ class WebApp:
                 continue
             docs += found
             problems += bad
-        return [_entry(doc) for doc in docs], problems
+        lines = [u.strip() for u in (urls or "").splitlines() if u.strip()]
+        wanted = max(room - len(docs), 0)
+        fetched, bad = self._fetch(lines[:wanted])
+        return [_entry(doc) for doc in docs + fetched], problems + bad, len(lines[wanted:])
+
+    def _fetch(self, urls: list[str]) -> tuple[list[Document], list[str]]:
+        """Each web address's article, through one polite session; problems in one line."""
+        docs: list[Document] = []
+        problems: list[str] = []
+        if not urls:
+            return docs, problems
+        cap = min(MAX_BYTES, self.limits.max_upload_mb * 2**20)
+        with Fetcher(dataclasses.replace(self.fetch, max_bytes=cap)) as fetcher:
+            for url in urls:
+                parts = urlsplit(url)
+                if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+                    problems.append(
+                        f"{url}: not a web address; give an http:// or https:// address, or "
+                        "upload the file"
+                    )
+                    continue
+                try:
+                    docs.append(fetch_page(url, fetcher))
+                except IngestError as exc:
+                    problems.append(str(exc))
+                except Exception as exc:  # a parser's bug must not end the others
+                    logger.exception("reading %s failed", url)
+                    problems.append(
+                        f"{url}: could not be read ({type(exc).__name__}); paste its text"
+                    )
+        return docs, problems
 
     # --- running ---------------------------------------------------------------------
 
@@ -106,6 +186,7 @@ class WebApp:
         articles: list[Entry] | None,
         rows: Any,
         paste: str | None,
+        urls: str | None,
         files: list[str] | None,
         engine: str | None,
         brief_words: float | None,
@@ -118,10 +199,10 @@ class WebApp:
         lang: str | None = None,
         request: Any = None,
         progress: Any = None,
-    ) -> tuple[list[Entry], list[Row], str, str, dict | None, list[str] | None, str, None]:
+    ) -> tuple[list[Entry], list[Row], str, str, dict | None, list[str] | None, str, str, None]:
         """Add anything still pending, apply language overrides, run, and render."""
         articles, problems = _apply_overrides(list(articles or []), rows)
-        articles, _, pending = self._add(paste, files, articles)  # not yet added ones too
+        articles, _, pending = self._add(paste, urls, files, articles)  # not yet added ones too
         problems += pending
         rows_out = _rows(articles)
         lang = (lang or "").strip().lower() or None
@@ -129,7 +210,8 @@ class WebApp:
             problems.append(f"'{lang}' is not a language code (ISO 639-1, e.g. ar); detecting")
             lang = None
         if not articles:
-            return articles, rows_out, _status("", [*problems, NOTHING]), "", None, None, "", None
+            status = _status("", [*problems, NOTHING])
+            return articles, rows_out, status, "", None, None, "", "", None
         options = Options(
             brief_words=_int(brief_words),
             digest_words=_int(digest_words),
@@ -152,7 +234,7 @@ class WebApp:
                 progress((done, total) if total else None, desc=stage)
 
         def stopped(status: str) -> tuple:
-            return articles, rows_out, status, "", None, None, "", None
+            return articles, rows_out, status, "", None, None, "", "", None
 
         try:
             result = self.summarizer.run([_document(a) for a in articles], options, on_progress)
@@ -179,6 +261,7 @@ class WebApp:
             f"<style>{CSS}</style>" + report_body(result, title=None),
             result.to_dict(),
             self._downloads(result),
+            "",
             "",
             None,
         )
@@ -219,6 +302,11 @@ class WebApp:
                         lines=8,
                         elem_id="paste",
                     )
+                    urls = gr.Textbox(
+                        label="Web addresses, one per line (the server fetches each page)",
+                        lines=2,
+                        elem_id="urls",
+                    )
                     files = gr.File(
                         label="Upload articles",
                         file_count="multiple",
@@ -226,6 +314,8 @@ class WebApp:
                         type="filepath",
                         elem_id="files",
                     )
+                    # Gradio passes only files uploaded here; _read checks again
+                    self.upload_root = Path(files.GRADIO_CACHE).resolve()
                     with gr.Row():
                         add_btn = gr.Button("Add to list", elem_id="add")
                         clear_btn = gr.Button("Clear list", elem_id="clear")
@@ -279,8 +369,8 @@ class WebApp:
 
             add_btn.click(
                 self.add,
-                [paste, files, articles],
-                [articles, table, status, paste, files],
+                [paste, urls, files, articles],
+                [articles, table, status, paste, urls, files],
                 api_name="add",
                 concurrency_limit=4,
             )
@@ -290,11 +380,11 @@ class WebApp:
 
             # Gradio injects the session and a progress bar into parameters annotated
             # gr.Request and defaulting to gr.Progress(); these wrappers carry them.
-            def run(articles, rows, paste, files, engine, brief_words, digest_words, brief_model,
-                    digest_model, threshold, strict, translate_only, lang, request=None,
-                    progress=gr.Progress()):  # noqa: B008 - how Gradio injects its bar  # fmt: skip
+            def run(articles, rows, paste, urls, files, engine, brief_words, digest_words,
+                    brief_model, digest_model, threshold, strict, translate_only, lang,
+                    request=None, progress=gr.Progress()):  # noqa: B008  # fmt: skip
                 return self.run(
-                    articles, rows, paste, files, engine, brief_words, digest_words,
+                    articles, rows, paste, urls, files, engine, brief_words, digest_words,
                     brief_model, digest_model, threshold, strict, translate_only, lang, request,
                     progress,
                 )  # fmt: skip
@@ -305,9 +395,9 @@ class WebApp:
             run.__annotations__ = cancel.__annotations__ = {"request": gr.Request}
             run_event = run_btn.click(
                 run,
-                [articles, table, paste, files, engine, brief_words, digest_words, brief_model,
-                 digest_model, threshold, strict, translate_only, lang],
-                [articles, table, status, report, raw, downloads, paste, files],
+                [articles, table, paste, urls, files, engine, brief_words, digest_words,
+                 brief_model, digest_model, threshold, strict, translate_only, lang],
+                [articles, table, status, report, raw, downloads, paste, urls, files],
                 api_name="run",
                 concurrency_limit=1,
                 concurrency_id="pipeline",
@@ -324,10 +414,13 @@ def serve(
     share: bool = False,
     block: bool = True,
     store: Any = None,
+    allow_private_urls: bool = False,
 ) -> Any:
     """Start the UI; with ``block=False`` return the running Blocks (tests, notebooks).
 
     ``store``: a SQLite file (or `Store`) whose translations and briefs runs reuse and add to.
+    ``allow_private_urls``: fetch private, loopback and link-local addresses even when serving
+    others (any host but loopback, or ``share``); on loopback alone they are always allowed.
     """
     try:
         import gradio  # noqa: F401
@@ -335,11 +428,14 @@ def serve(
         raise ConfigError(
             "the web UI needs Gradio: pip install 'summarizer[ui]' (or pip install gradio)"
         ) from None
-    app = WebApp(config, device, store)
+    local = is_loopback(host) and not share
+    app = WebApp(config, device, store, allow_private_urls=allow_private_urls or local)
     demo = app.build()
     demo.queue(default_concurrency_limit=1, max_size=32)
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if not is_loopback(host):
         logger.warning("serving on %s: anyone who can reach this machine can use the UI", host)
+    if not app.fetch.allow_private:
+        logger.info("web addresses on private networks are refused (--allow-private-urls)")
     demo.launch(
         server_name=host,
         server_port=port,
@@ -352,6 +448,14 @@ def serve(
         css=PAGE_CSS,
     )
     return demo
+
+
+def is_loopback(host: str) -> bool:
+    """True for a host name or address only this machine reaches (127.0.0.1, ::1)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() in LOOPBACK_NAMES
 
 
 def _entry(doc: Document) -> Entry:

@@ -44,7 +44,7 @@ def client(server: str):
 def run_args(**overrides):
     """The /run endpoint's inputs, by name, with the page's defaults."""
     args = {
-        "rows": {"headers": HEADERS, "data": []}, "paste": "", "files": [],
+        "rows": {"headers": HEADERS, "data": []}, "paste": "", "urls": "", "files": [],
         "engine": "abstractive", "brief_words": 20, "digest_words": 30,
         "brief_model": "tiny-bart", "digest_model": "tiny-bart",
         "story_threshold": 0, "strict": False, "translate_only": False, "lang": "",
@@ -101,7 +101,7 @@ def test_add_detects_language_and_splits_pasted_articles(client) -> None:
         (EXAMPLES / name).read_text(encoding="utf-8")
         for name in ("fa_solar.txt", "de_wasserkonferenz.txt")
     )
-    rows, status, paste, _ = client.predict(pasted, [], api_name="/add")
+    rows, status, paste, _, _ = client.predict(pasted, "", [], api_name="/add")
     assert "2 article(s) added" in status and paste == ""
     assert [row[2] for row in rows["data"]] == ["fa", "de"]
 
@@ -180,9 +180,7 @@ def test_cancel_stops_the_run_between_steps(summarizer) -> None:
     """Cancel is cooperative: the pipeline stops at its next progress step."""
     from summarizer.webui import WebApp
 
-    app = WebApp.__new__(WebApp)  # the session's already-loaded models
-    app.summarizer, app.config = summarizer, summarizer.config
-    app.limits, app._cancel = summarizer.config.limits, {}
+    app = WebApp(summarizer=summarizer)  # the session's already-loaded models
     stages: list[str] = []
 
     def progress(_value, desc=None):
@@ -191,7 +189,7 @@ def test_cancel_stops_the_run_between_steps(summarizer) -> None:
             app.cancel(None)
 
     paste = (EXAMPLES / "de_wasserkonferenz.txt").read_text(encoding="utf-8")
-    out = app.run([], [], paste, None, "abstractive", 20, 30, None, None, 0, False, False,
+    out = app.run([], [], paste, "", None, "abstractive", 20, 30, None, None, 0, False, False,
                   "", None, progress)  # fmt: skip
     assert out[2] == "Cancelled."
     assert len(stages) == 3 and out[4] is None
@@ -205,6 +203,169 @@ def test_server_serves_no_arbitrary_files(server: str, tiny_config: Path) -> Non
         with pytest.raises(urllib.error.HTTPError) as exc:
             urllib.request.urlopen(f"{server}gradio_api/file={path}", timeout=10)
         assert exc.value.code == 403
+
+
+SECRET = "not-for-the-web-7f3a"
+
+
+@pytest.fixture
+def secret_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A file in the system's temp folder (where Gradio keeps uploads too), never uploaded."""
+    path = tmp_path_factory.mktemp("outside") / "secret.txt"
+    path.write_text(f"{SECRET}\nThe minister said the plan costs 40 million.\n", encoding="utf-8")
+    return path
+
+
+def test_no_path_traversal_through_the_file_route(server: str, secret_file: Path) -> None:
+    """Raw request paths (no client-side normalising): absolute, ../ and encoded forms."""
+    import http.client
+    import tempfile
+    from urllib.parse import quote, urlsplit
+
+    upload_dir = Path(tempfile.gettempdir()) / "gradio"
+    targets = ["/etc/passwd", str(secret_file), f"{upload_dir}/../../etc/passwd"]
+    paths = []
+    for target in targets:
+        paths += [f"/gradio_api/file={target}", f"/file={target}"]
+        paths.append(f"/gradio_api/file={quote(target, safe='')}")
+    paths += [
+        "/gradio_api/file=../../../../../../etc/passwd",
+        "/gradio_api/file=..%2F..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+        "/gradio_api/file=%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/gradio_api/file=/proc/self/environ",
+        "/static/../../../../../../etc/passwd",
+        "/assets/..%2F..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+        "/gradio_api/file=" + quote(str(secret_file)).replace("/", "%252F"),
+    ]
+    where = urlsplit(server)
+    for path in paths:
+        conn = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            body = response.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
+        assert response.status >= 400 or "<html" in body.lower(), (path, response.status)
+        assert "root:" not in body and SECRET not in body and "PATH=" not in body, path
+
+
+def _call(server: str, name: str, data: list) -> tuple[str, str]:
+    """One raw API call, as any HTTP client could make it: (event, data) of the result."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{server}gradio_api/call/{name}",
+        data=json.dumps({"data": data}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    event_id = json.load(urllib.request.urlopen(request, timeout=10))["event_id"]
+    with urllib.request.urlopen(f"{server}gradio_api/call/{name}/{event_id}", timeout=120) as r:
+        lines = r.read().decode().splitlines()
+    event = next(line[7:] for line in lines if line.startswith("event: "))
+    return event, "\n".join(line[6:] for line in lines if line.startswith("data: "))
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "secret", "traversal"])
+def test_api_reads_no_file_that_was_not_uploaded(server: str, secret_file: Path, target) -> None:
+    import tempfile
+
+    path = {
+        "/etc/passwd": "/etc/passwd",
+        "secret": str(secret_file),
+        "traversal": f"{tempfile.gettempdir()}/gradio/../../{secret_file.relative_to('/')}",
+    }[target]
+    file = {"path": path, "meta": {"_type": "gradio.FileData"}}
+    for name, data in (
+        ("add", ["", "", [file]]),
+        ("run", run_args(files=[file], engine="extractive")),
+    ):
+        event, payload = _call(server, name, data)
+        assert event == "error", (name, payload)  # Gradio refuses it before our handler runs
+        assert "root:" not in payload and SECRET not in payload and "Traceback" not in payload
+
+
+def test_handlers_read_only_files_under_the_upload_folder(summarizer, secret_file) -> None:
+    """Our own check behind Gradio's: a path from anywhere else is named, never read."""
+    from summarizer.webui import WebApp
+
+    app = WebApp(summarizer=summarizer)
+    app.upload_root = secret_file.parent / "uploads"
+    (app.upload_root / "ok").mkdir(parents=True)
+    uploaded = app.upload_root / "ok" / "a.txt"
+    uploaded.write_text("Der Minister sagte, der Plan koste 40 Millionen Euro.", encoding="utf-8")
+    sneaky = str(app.upload_root / "ok" / ".." / ".." / "secret.txt")
+    for path in (str(secret_file), sneaky, "/etc/passwd"):
+        articles, _, status, *_ = app.add("", "", [path, str(uploaded)], [])
+        assert [a["source"] for a in articles] == ["a.txt"]
+        assert f"{Path(path).name}: was not uploaded to this page; upload the file" in status
+        assert SECRET not in json.dumps(articles) and "root:" not in json.dumps(articles)
+
+
+def test_no_public_link_unless_asked(server: str, tiny_config: Path, monkeypatch) -> None:
+    """The running server has no share link; serve() passes share only when asked, and
+    private web addresses are fetched only on loopback without --share, or when allowed."""
+    import gradio as gr
+
+    from summarizer import webui
+
+    running = [b for b in gr.Blocks.get_instances() if getattr(b, "local_url", None) == server]
+    assert running and all(b.share is False and b.share_url is None for b in running)
+
+    launched: list[tuple[webui.WebApp, dict]] = []
+
+    class Demo:
+        def queue(self, **kwargs):
+            pass
+
+        def launch(self, **kwargs):
+            launched.append((app, kwargs))
+
+    def build(self):
+        nonlocal app
+        app = self
+        return Demo()
+
+    app = None
+    monkeypatch.setattr(webui.WebApp, "build", build)
+    cases = [  # host, share, --allow-private-urls: private addresses fetched?
+        ("127.0.0.1", False, False, True),
+        ("localhost", False, False, True),
+        ("::1", False, False, True),
+        ("127.0.0.1", True, False, False),
+        ("0.0.0.0", False, False, False),
+        ("192.168.1.20", False, False, False),
+        ("0.0.0.0", False, True, True),
+    ]
+    for host, share, allow, expected in cases:
+        webui.serve(str(tiny_config), host=host, device="cpu", share=share,
+                    allow_private_urls=allow, block=False)  # fmt: skip
+        got, kwargs = launched[-1]
+        assert got.fetch.allow_private is expected, host
+        assert kwargs["share"] is share and kwargs["server_name"] == host
+    webui.serve(str(tiny_config), device="cpu", block=False)
+    assert launched[-1][1]["share"] is False and launched[-1][1]["server_name"] == "127.0.0.1"
+
+
+def test_cli_and_app_pass_allow_private_urls(tiny_config: Path, monkeypatch) -> None:
+    import runpy
+    import sys
+
+    from summarizer import cli, webui
+
+    calls: list[dict] = []
+    monkeypatch.setattr(webui, "serve", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(cli, "_setup_logging", lambda *args: None)  # leave pytest's logging be
+    assert cli.main(["serve", "--config", str(tiny_config), "--host", "0.0.0.0"]) == 0
+    assert calls[-1]["allow_private_urls"] is False and calls[-1]["share"] is False
+    assert cli.main(["serve", "--config", str(tiny_config), "--allow-private-urls"]) == 0
+    assert calls[-1]["allow_private_urls"] is True
+    monkeypatch.setattr(
+        sys, "argv", ["app.py", "--config", str(tiny_config), "--allow-private-urls"]
+    )
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(str(Path(__file__).parent.parent / "app.py"), run_name="__main__")
+    assert done.value.code == 0 and calls[-1]["allow_private_urls"] is True
 
 
 def test_progress_reaches_the_page_with_stage_names(client) -> None:
@@ -224,3 +385,187 @@ def test_progress_reaches_the_page_with_stage_names(client) -> None:
     # the summaries, several model calls each, do not
     assert any(s.startswith(("translating", "briefs", "digest")) for s in seen), seen
     assert len(seen) >= 2, seen
+
+
+# --- limits, web addresses and hostile markup ---------------------------------------------
+
+
+@pytest.fixture
+def app(summarizer):
+    """The page's handlers on the session's loaded models, with private addresses allowed."""
+    from summarizer.webui import WebApp
+
+    return WebApp(summarizer=summarizer)
+
+
+def _limit(app, **changes) -> None:
+    import dataclasses
+
+    app.limits = dataclasses.replace(app.limits, **changes)
+
+
+def test_upload_size_limit(app, tmp_path: Path, http_server) -> None:
+    _limit(app, max_upload_mb=1)
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"Der Plan kostet 40 Millionen Euro. " * 40_000)  # 1.4 MB
+    small = tmp_path / "small.txt"
+    small.write_text("Der Plan kostet 40 Millionen Euro.", encoding="utf-8")
+    articles, _, status, *_ = app.add("", "", [str(big), str(small)], [])
+    assert [a["source"] for a in articles] == ["small.txt"]
+    assert (
+        "big.txt: over the 1 MB upload limit (limits.max_upload_mb in models.yaml); split the file"
+        in status
+    )
+    base, _ = http_server  # a fetched page is held to the same size
+    articles, _, status, *_ = app.add("", f"{base}/big", [], [])
+    assert articles == [] and f"{base}/big: over the 1.0 MB limit for one page" in status
+
+
+def test_article_count_limit(app, http_server) -> None:
+    base, hits = http_server
+    _limit(app, max_articles=2)
+    pasted = "Erster Artikel.\n---\nZweiter Artikel.\n---\nDritter Artikel."
+    articles, rows, status, *_ = app.add(pasted, "", [], [])
+    assert len(articles) == len(rows) == 2
+    assert "1 article(s) not added: at most 2 articles per run (limits.max_articles in " in status
+    # the list is full: web addresses past the limit are not even fetched
+    more, _, status, *_ = app.add("", f"{base}/article\n{base}/article", [], articles)
+    assert len(more) == 2 and hits == []
+    assert status.endswith(
+        "- **Problem:** 2 article(s) not added: at most 2 articles per run "
+        "(limits.max_articles in models.yaml); run the rest separately"
+    )
+
+
+def test_total_characters_limit(app) -> None:
+    _limit(app, max_chars=1000)
+    first, second, third = ("A" * 500 + ".", "B" * 400 + ".", "C" * 300 + ".")
+    articles, _, status, *_ = app.add(f"{first}\n---\n{second}", "", [], [])
+    assert len(articles) == 2 and "Problem" not in status
+    more, _, status, *_ = app.add(f"{third}\n---\nD.", "", [], articles)
+    assert len(more) == 2
+    assert status == (
+        "- **Problem:** 2 article(s) not added, from pasted-1 on: over 1,000 characters of text "
+        "per run (limits.max_chars in models.yaml); run them separately"
+    )
+    # pending text given straight to Run is held to the same limit
+    out = app.run(articles, None, third, "", None, "extractive", 20, 30, None, None, 0,
+                  False, False, "")  # fmt: skip
+    assert "limits.max_chars in models.yaml" in out[2] and len(out[0]) == 2
+
+
+ARTICLE_PAGE = """<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">
+<title>Neue Brücke eröffnet</title></head><body><article><h1>Neue Brücke eröffnet</h1>
+<p>Nach sechs Jahren Bauzeit ist die neue Rheinbrücke in Köln für den Verkehr freigegeben
+worden. Sie kostete rund 480 Millionen Euro und damit ein Viertel mehr als geplant.</p>
+<p>Die Brücke hat vier Fahrspuren, breite Radwege und eine eigene Trasse für die Stadtbahn,
+die ab dem Sommer im Zehn-Minuten-Takt fahren soll.</p></article></body></html>"""
+
+
+@pytest.fixture
+def http_server():
+    """A news site on loopback: (base URL, paths requested)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            body = b"x" * (3 * 2**19) if self.path == "/big" else ARTICLE_PAGE.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}", hits
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_web_addresses_are_fetched_and_private_ones_refused_when_serving_others(
+    summarizer, http_server
+) -> None:
+    from summarizer.webui import WebApp
+
+    base, hits = http_server
+    urls = f"{base}/article\n\n  ftp://example.org/a.txt \n"
+    local = WebApp(summarizer=summarizer)  # loopback: local use
+    articles, rows, status, _, url_box, _ = local.add("", urls, [], [])
+    assert [a["source"] for a in articles] == [f"{base}/article"]
+    assert articles[0]["title"] == "Neue Brücke eröffnet" and rows[0][2] == "de"
+    assert "1 article(s) added" in status and url_box == "" and hits == ["/article"]
+    assert "ftp://example.org/a.txt: not a web address; give an http:// or https:// " in status
+
+    public = WebApp(summarizer=summarizer, allow_private_urls=False)  # serving others
+    articles, _, status, *_ = public.add("", f"{base}/article\nhttp://169.254.169.254/", [], [])
+    assert articles == [] and hits == ["/article"]  # never reached the server
+    assert status.splitlines() == [
+        f"- **Problem:** {base}/article: 127.0.0.1 is a private/loopback/link-local address "
+        "(127.0.0.1); refused while serving others; give a public address, or start the "
+        "server with --allow-private-urls",
+        "- **Problem:** http://169.254.169.254/: 169.254.169.254 is a private/loopback/"
+        "link-local address (169.254.169.254); refused while serving others; give a public "
+        "address, or start the server with --allow-private-urls",
+    ]
+
+
+HOSTILE_TEXT = (
+    '<script>window.pwned=1</script><img src=x onerror="window.pwned=2"> Der Minister '
+    "sagte am Montag, der Plan koste 40 Millionen Euro. Die Arbeiten beginnen im Mai."
+)
+HOSTILE_RECORD = {
+    "source": "<img src=x onerror=window.pwned=3>",
+    "title": "<script>window.pwned=4</script>Neue Brücke",
+    "text": "Die neue Brücke <b onmouseover=window.pwned=5>kostet</b> 480 Millionen Euro. "
+    "Sie hat vier Fahrspuren und breite Radwege.",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt install chromium)")
+def test_browser_shows_hostile_markup_as_text(server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    upload = tmp_path / "hostile.jsonl"
+    upload.write_text(json.dumps(HOSTILE_RECORD, ensure_ascii=False) + "\n", encoding="utf-8")
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(server)
+            page.locator("#paste textarea").fill(HOSTILE_TEXT)
+            page.locator("#files input[type=file]").set_input_files(str(upload))
+            page.locator("#files").get_by_text("hostile.jsonl").first.wait_for(timeout=30_000)
+            page.locator("#add").click()
+            page.locator("#status").get_by_text("2 article(s) added").wait_for(timeout=60_000)
+            table = page.locator("#articles").inner_text()
+            assert HOSTILE_RECORD["source"] in table
+            page.get_by_label("Extractive", exact=False).first.check()
+            page.locator("#run").click()
+            page.locator("#report .story").first.wait_for(timeout=120_000)
+            report = page.locator("#report").inner_text()
+            assert "<script>window.pwned=1</script>" in report
+            assert '<img src=x onerror="window.pwned=2">' in report
+            assert "<script>window.pwned=4</script>Neue Brücke" in report
+            assert page.evaluate("typeof window.pwned") == "undefined"
+            assert page.locator("img[src='x'], #report script, #articles script").count() == 0
+            assert page.locator("[onerror], [onmouseover]").count() == 0
+            assert not page.evaluate(
+                "[...document.scripts].some(s => s.textContent.includes('pwned'))"
+            )
+        finally:
+            browser.close()
+    assert dialogs == []
