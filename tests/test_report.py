@@ -82,6 +82,7 @@ def test_report_in_a_browser_rtl_and_citation_links(report, tmp_path) -> None:
             page.goto(url)
             assert page.evaluate("document.scripts.length") == 0
             assert page.locator("img").count() == 0
+            assert HOSTILE in page.locator("body").inner_text()  # shown as the text it is
 
             # Right-to-left originals, left-to-right translations.
             for lang in ("he", "ar", "fa"):
