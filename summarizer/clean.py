@@ -27,6 +27,12 @@ BODY_CHARS = 80
 STRONG_BODY_CHARS = 150
 TERMINAL = tuple(".!?؟۔…。")
 CLOSERS = "\"'»”“’)]」›״׳ "
+# Invisible marks scrapers leave at line ends (bidi marks and isolates, zero-width, BOM).
+INVISIBLE = (
+    "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060"
+    "\u2066\u2067\u2068\u2069\ufeff"
+)
+EDGES = regex.compile(rf"^[\s{INVISIBLE}]+|[\s{INVISIBLE}]+$")
 SENTENCE_END = regex.compile(r"[.!?؟۔…。][\"'»”“’)\]」›]*\s+\S")  # a sentence ends, another starts
 
 
@@ -259,7 +265,7 @@ def clean(text: str, lang: str | None = None, title: str | None = None) -> Clean
     related = False
     for i in range(first, last + 1):
         u = units[i]
-        if RELATED.search(u) and len(u) < 60:
+        if _related_header(u):
             related = True
             continue
         if related and not (len(u) >= STRONG_BODY_CHARS and _terminal(u)):
@@ -285,7 +291,7 @@ def clean(text: str, lang: str | None = None, title: str | None = None) -> Clean
     # The headline: front matter, else the first line if it reads like one.
     links = _related_links(units[:first])
     head = next(
-        (i for i in range(n) if cue[i] is None and i not in links and not RELATED.search(units[i])),
+        (i for i in range(n) if cue[i] is None and i not in links and not _related(units[i])),
         None,
     )
     if title is None and head is not None and _headline_like(units[head]):
@@ -327,7 +333,7 @@ def clean(text: str, lang: str | None = None, title: str | None = None) -> Clean
 def _related_links(lead: list[str]) -> set[int]:
     """Indices of the lines before the body that follow a related-links header: links, not
     a headline or standfirst."""
-    start = next((i for i, u in enumerate(lead) if RELATED.search(u) and len(u) < 60), None)
+    start = next((i for i, u in enumerate(lead) if _related_header(u)), None)
     return set(range(start, len(lead))) if start is not None else set()
 
 
@@ -355,8 +361,10 @@ def find_date(lines: list[str], lang: str | None) -> str | None:
 
 
 def _cue_name(unit: str) -> str | None:
+    """Which kind of boilerplate line ``unit`` is (CUES), if any; marks at its ends ignored."""
     if len(unit) > 200:
         return None
+    unit = _bare(unit)
     for name, pattern in CUES.items():
         if pattern.search(unit):
             return name
@@ -392,11 +400,27 @@ def _headline_like(unit: str) -> bool:
         return False
     if not _terminal(unit):
         return True
-    return unit.rstrip(CLOSERS).endswith(("?", "؟", "!")) and not SENTENCE_END.search(unit)
+    ending = unit.rstrip(CLOSERS + INVISIBLE)
+    return ending.endswith(("?", "؟", "!")) and not SENTENCE_END.search(unit)
 
 
 def _terminal(unit: str) -> bool:
-    return unit.rstrip(CLOSERS).endswith(TERMINAL)
+    return unit.rstrip(CLOSERS + INVISIBLE).endswith(TERMINAL)
+
+
+def _bare(unit: str) -> str:
+    """``unit`` without the spaces and invisible marks at its ends, which hide a cue from
+    patterns anchored there ("\u200fתגיות:")."""
+    return EDGES.sub("", unit)
+
+
+def _related(unit: str) -> bool:
+    return bool(RELATED.search(_bare(unit)))
+
+
+def _related_header(unit: str) -> bool:
+    """A related-links header ("Read also"), not a paragraph that starts with those words."""
+    return len(unit) < 60 and _related(unit)
 
 
 def _stop_density(unit: str, stops: frozenset[str]) -> float:
