@@ -6,7 +6,8 @@
     summarize models list | pull | convert [NAME]  what runs where; fetch; convert
     summarize serve [--host H --port P]  the web UI (Gradio) on 127.0.0.1
 
-Exit status: 0 all processed, 1 something failed (see `failed`), 2 bad usage or config.
+Exit status: 0 all processed, 1 something failed (see `failed`), 2 bad usage or config,
+130 / 143 stopped by SIGINT / SIGTERM (a batch resumes when run again).
 """
 
 from __future__ import annotations
