@@ -33,7 +33,8 @@ INVISIBLE = (
     "\u2066\u2067\u2068\u2069\ufeff"
 )
 EDGES = regex.compile(rf"^[\s{INVISIBLE}]+|[\s{INVISIBLE}]+$")
-SENTENCE_END = regex.compile(r"[.!?؟۔…。][\"'»”“’)\]」›]*\s+\S")  # a sentence ends, another starts
+# A sentence ends and another starts (closing quotes and invisible marks between).
+SENTENCE_END = regex.compile(rf"[.!?؟۔…。][\"'»”“’)\]」›{INVISIBLE}]*\s+\S")
 
 
 def _cue(*words: str) -> regex.Pattern[str]:
@@ -164,22 +165,50 @@ def _unit_lines(text: str) -> list[list[tuple[int, str]]]:
         if lines:
             blocks.append(lines)
     runs = [run for lines in blocks for run in _runs(lines)]
-    width = max((_wrap_width([ln for _, ln in run]) or 0 for run in runs), default=0) or None
-    units: list[list[tuple[int, str]]] = []
-    for run in runs:
-        wrapped = _hard_wrapped([line for _, line in run], width)
-        units.extend([run] if wrapped else [[line] for line in run])
-    return units
+    wraps = [_wrap([line for _, line in run]) for run in runs]
+    width = max((wrap[1] for wrap in wraps if wrap), default=None)
+    return [
+        unit
+        for run, wrap in zip(runs, wraps, strict=True)
+        for unit in _paragraphs(run, wrap, width)
+    ]
+
+
+def _paragraphs(
+    run: list[tuple[int, str]], wrap: tuple[int, int] | None, width: int | None
+) -> list[list[tuple[int, str]]]:
+    """A run of lines as units: the lines after its ``wrap`` lead as one when it is
+    hard-wrapped; else each line, but where the text is wrapped at ``width``, lines too full
+    for the next line's first word joined with it up to a sentence end (``width`` is the
+    widest line seen, a little under the width the text was wrapped at)."""
+    if wrap:
+        lead = wrap[0]
+        return [[line] for line in run[:lead]] + [run[lead:]]
+    groups = [[run[0]]]
+    for (_, line), after in itertools.pairwise(run):
+        if width and _full(line, after[1], width, slack=5):
+            groups[-1].append(after)
+        else:
+            groups.append([after])
+    return [
+        unit
+        for group in groups
+        for unit in ([group] if _terminal(group[-1][1]) else [[line] for line in group])
+    ]
 
 
 def _runs(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     """A block's lines cut at boilerplate lines (photo credits, share widgets ... under a
-    paragraph), each its own run. A cue word after a line that ends mid-sentence ("von", "by"
-    starting a wrapped line) continues the paragraph instead."""
+    paragraph), each its own run, and before related-links headers. A cue word after a long
+    line that ends mid-sentence ("von", "by" starting a wrapped line) continues the paragraph."""
     runs: list[list[tuple[int, str]]] = [[]]
     for k, (at, line) in enumerate(lines):
-        if _cue_name(line) and (k == 0 or _terminal(lines[k - 1][1])):
+        before = lines[k - 1][1] if k else ""
+        starts = len(before) < 40 or _terminal(before)
+        if starts and _cue_name(line):
             runs.extend([[(at, line)], []])
+        elif starts and _related_header(line):
+            runs.append([(at, line)])
         else:
             runs[-1].append((at, line))
     return [run for run in runs if run]
@@ -214,34 +243,32 @@ def _unit(lines: list[tuple[int, str]]) -> tuple[str, SourceMap]:
     return "".join(out), SourceMap(tuple(anchors))
 
 
-def _hard_wrapped(lines: list[str], width: int | None = None) -> bool:
-    """Lines broken at a fixed width (see `_wrap_width`); two lines are when the text's other
-    paragraphs show it is wrapped at ``width`` and the first is too full for the second's
-    first word. A headline over a standfirst and a dateline is not."""
-    if len(lines) != 2 or width is None:
-        return _wrap_width(lines) is not None
-    first, last = lines
-    return (
-        _terminal(last)
-        and 40 <= len(first) <= width
-        and width - len(first) <= 15
-        and len(first) + 1 + len(last.split()[0]) > width
-        and len(last) <= width + 5
-    )
-
-
-def _wrap_width(lines: list[str]) -> int | None:
-    """The width of lines broken at a fixed width, or None: three or more, the non-last ones
-    of near-equal length, each too full to take the next line's first word, the last ending
-    a sentence."""
+def _wrap(lines: list[str], most: int = 8) -> tuple[int, int] | None:
+    """(lines on top, width) of lines broken at a fixed width under up to ``most`` others (a
+    headline, a dateline, links), or None. Hard-wrapped: three or more lines, the non-last
+    ones of near-equal length, each too full to take the next line's first word, the last
+    ending a sentence. A headline over a standfirst and a dateline is not."""
     if len(lines) < 3 or not _terminal(lines[-1]):
         return None
-    head = lines[:-1]
-    width, narrowest = max(map(len, head)), min(map(len, head))
-    if narrowest < 40 or width - narrowest > 15 or len(lines[-1]) > width + 5:
-        return None
-    fits = all(len(a) + 1 + len(b.split()[0]) > width for a, b in itertools.pairwise(lines))
-    return width if fits else None
+    for lead in range(min(most, len(lines) - 3) + 1):
+        rest = lines[lead:]
+        if len(rest[0]) < 40:  # a wrapped paragraph's first line is full
+            continue
+        width = max(map(len, rest[:-1]))
+        fits = all(_full(a, b, width) for a, b in itertools.pairwise(rest))
+        if fits and len(rest[-1]) <= width + 5:
+            return lead, width
+    return None
+
+
+def _full(line: str, after: str, width: int, slack: int = 0) -> bool:
+    """A hard-wrapped line: near ``width`` long (up to ``slack`` over) and too full to take
+    ``after``'s first word."""
+    return (
+        40 <= len(line) <= width + slack
+        and width - len(line) <= 15
+        and (len(line) + 1 + len(after.split()[0]) > width)
+    )
 
 
 def clean(text: str, lang: str | None = None, title: str | None = None) -> Cleaned:
