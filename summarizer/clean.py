@@ -202,10 +202,12 @@ def _runs(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     paragraph), each its own run, and before related-links headers. A cue word after a long
     line that ends mid-sentence ("von", "by" starting a wrapped line) continues the paragraph."""
     runs: list[list[tuple[int, str]]] = [[]]
+    cued = False
     for k, (at, line) in enumerate(lines):
         before = lines[k - 1][1] if k else ""
-        starts = len(before) < 40 or _terminal(before)
-        if starts and _cue_name(line):
+        starts = len(before) < 40 or _terminal(before) or cued
+        cued = bool(_cue_name(line))
+        if starts and cued:
             runs.extend([[(at, line)], []])
         elif starts and _related_header(line):
             runs.append([(at, line)])
