@@ -289,6 +289,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fetch_public(sources: list, problems: list[tuple[str, str]]) -> list:
+    """URL sources fetched now through a fetcher that refuses private addresses; a refused
+    or failed page joins ``problems``, the rest become Documents."""
+    from .fetch import Fetcher, FetchSettings, fetch_page, is_url
+    from .ingest import IngestError
+
+    out = []
+    with Fetcher(FetchSettings(allow_private=False)) as fetcher:
+        for source in sources:
+            if not is_url(source):
+                out.append(source)
+                continue
+            try:
+                out.append(fetch_page(source, fetcher))
+            except IngestError as exc:
+                problems.append((source, str(exc).removeprefix(f"{source}: ")))
+    return out
+
+
 def _run(args: argparse.Namespace) -> int:
     from .ingest import expand_inputs
     from .pipeline import Failure, Summarizer
@@ -300,6 +319,8 @@ def _run(args: argparse.Namespace) -> int:
     suffix = Path(args.output or "").suffix.lower().lstrip(".")
     fmt = args.format or {"json": "json", "html": "html", "htm": "html"}.get(suffix, "md")
     sources, problems = expand_inputs(args.inputs)
+    if getattr(args, "no_private_urls", False):
+        sources = _fetch_public(sources, problems)
     summarizer = Summarizer(_config(args), device=args.device, store=args.store)
     result = summarizer.run(sources, _options(args))
     result.failed[:0] = [Failure(src, f"{src}: {why}") for src, why in problems]

@@ -543,3 +543,13 @@ def test_models_yaml_cannot_run_code(tmp_path) -> None:
     with pytest.raises(ConfigError, match=r"not valid YAML|must be"):
         load_config(path)
     assert not sentinel.exists()
+
+
+def test_single_run_refuses_private_addresses_when_asked(capsys, tiny_config) -> None:
+    from summarizer.cli import main
+
+    url = "http://127.0.0.1:9/article.html"  # refused before any connection is tried
+    code = main([url, "--no-private-urls", "--config", str(tiny_config), "-q"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert f"summarize: failed: {url}: 127.0.0.1 is a private/loopback/link-local" in err
