@@ -91,6 +91,7 @@ RELATED = _cue(
     r"קראו גם|עוד ב|اقرأ أيض[اًا]+|اقرأ ايضا|مواضيع ذات صلة|أخبار ذات صلة|مقالات ذات صلة|"
     r"مطالب مرتبط|اخبار مرتبط|بیشتر بخوانید|بخوانید)\b"
 )
+DATE_LINES = 12  # lines find_date parses at most
 DATE_HINT = regex.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\b(19|20)\d\d\b|[۰-۹٠-٩]{4}")
 MONTH_PAIR = regex.compile(r"(\p{L}+(?: \p{L}+)?)\s*/\s*(\p{L}+(?: \p{L}+)?)")
 SCRIPTS = ("Latin", "Arabic", "Hebrew", "Cyrillic", "Greek", "Han", "Devanagari", "Thai")
@@ -367,8 +368,9 @@ def _related_links(lead: list[str]) -> set[int]:
 
 
 def find_date(lines: list[str], lang: str | None) -> str | None:
-    """The first full date (day, month, year) stated in ``lines``, as YYYY-MM-DD."""
-    candidates = [ln for ln in lines if DATE_HINT.search(ln)]
+    """The first full date (day, month, year) stated in ``lines``, as YYYY-MM-DD. Only the
+    first few lines that look like dates are parsed: dateparser takes milliseconds a line."""
+    candidates = [ln for ln in lines if DATE_HINT.search(ln)][:DATE_LINES]
     if not candidates:
         return None
     from dateparser.search import search_dates  # slow import, only when a date is likely
