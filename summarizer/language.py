@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import regex
+
 # ISO 639-1 -> NLLB-200 (FLORES-200) codes for the languages lingua can detect.
 NLLB_CODES = {
     "af": "afr_Latn", "sq": "als_Latn", "ar": "arb_Arab", "hy": "hye_Armn", "az": "azj_Latn",
@@ -27,6 +29,10 @@ NLLB_CODES = {
 M2M100_CODES = {"nb": "no", "nn": "no"}
 RTL_LANGS = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "ku", "sd", "ug", "dv"})
 SAMPLE_CHARS = 20000
+# Invisible format and control characters (bidi marks, zero-width spaces, soft hyphens, BOM,
+# NUL) split words for lingua, which then finds no language; ZWNJ is Persian spelling.
+HIDDEN = regex.compile(r"[[\p{Cf}\p{Cc}]--[\u200c\s]]+", regex.V1)
+SPACES = regex.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -39,12 +45,25 @@ class Detection:
 
 def detect(text: str) -> Detection:
     """Identify the language of ``text``; lang is None when the text has no language in it."""
-    sample = text[:SAMPLE_CHARS]
-    values = _detector().compute_language_confidence_values(sample)
+    values = _detector().compute_language_confidence_values(_sample(text))
     if not values or values[0].value <= 0:
         return Detection(None, 0.0)
     top = values[0]
     return Detection(top.language.iso_code_639_1.name.lower(), round(float(top.value), 4))
+
+
+def _sample(text: str) -> str:
+    """Up to SAMPLE_CHARS of ``text`` for lingua, without invisible characters and with runs
+    of whitespace made one space, so that neither hides the words nor fills the sample."""
+    parts: list[str] = []
+    size = 0
+    for at in range(0, len(text), SAMPLE_CHARS):
+        part = SPACES.sub(" ", HIDDEN.sub("", text[at : at + SAMPLE_CHARS]))
+        parts.append(part)
+        size += len(part)
+        if size >= SAMPLE_CHARS:
+            break
+    return "".join(parts)[:SAMPLE_CHARS]
 
 
 def language_name(lang: str) -> str:
@@ -110,8 +129,11 @@ def sentence_languages(texts: list[str], paragraphs: list[int], lang: str) -> li
             found = detect(text)
             if found.lang and found.lang != lang and found.confidence >= 0.5:
                 out[i] = found.lang
-    for number in sorted(set(paragraphs)):
-        members = [i for i, p in enumerate(paragraphs) if p == number]
+    groups: dict[int, list[int]] = {}  # one pass: a scan per paragraph is quadratic
+    for i, number in enumerate(paragraphs):
+        groups.setdefault(number, []).append(i)
+    for number in sorted(groups):
+        members = groups[number]
         if all(out[i] for i in members):
             continue
         text = " ".join(texts[i] for i in members)
