@@ -15,15 +15,17 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import time
 from dataclasses import dataclass
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from summarizer.clean import Cleaned, clean
+from summarizer import clean as clean_module
+from summarizer.clean import DATE_LINES, Cleaned, clean
 from summarizer.ingest import Document, IngestError, document_from_bytes
-from summarizer.language import detect
+from summarizer.language import detect, sentence_languages
 from summarizer.segment import Sentence, split_sentences
 
 SOURCE = "fuzz-input.txt"
@@ -194,6 +196,8 @@ def chain(data: bytes) -> Run | None:
     assert (found.lang is None) == (found.confidence == 0.0)
     sentences = split_sentences(body, found.lang or lang)
     check_sentences(doc.text, cleaned, sentences)
+    langs = sentence_languages([s.text for s in sentences], [s.paragraph for s in sentences], "en")
+    assert len(langs) == len(sentences)
     for text in [body, cleaned.title or "", *(s.text for s in sentences)]:
         text.encode("utf-8")  # no lone surrogates: everything downstream writes UTF-8
     return Run(doc, cleaned, sentences)
@@ -424,3 +428,51 @@ def test_boilerplate_mix(mix: Mix, encoding: str, crlf: bool) -> None:
     assert run is not None
     got = squash("".join(s.text for s in run.sentences))
     assert got == squash("".join(mix.paragraphs)), (mix.text, run.cleaned.paragraphs)
+
+
+# --- language and hostile sizes --------------------------------------------------------
+
+INVISIBLE_MARKS = ["\u200b", "\u200d", "\u200e", "\u200f", "\u202b", "\u202c", "\u2067", "\u2069"]
+INVISIBLE_MARKS += ["\ufeff", "\u00ad", "\u061c", "\u2060", "\x00", "\x1f"]
+
+
+@FUZZ
+@given(
+    st.sampled_from(sorted(SENTENCES)),
+    st.lists(st.tuples(st.floats(0, 1), st.sampled_from(INVISIBLE_MARKS)), max_size=40),
+    st.sampled_from([None, *INVISIBLE_MARKS]),
+)
+def test_invisible_marks_keep_language(lang: str, marks: list, between: str | None) -> None:
+    """Bidi marks, zero-width characters, soft hyphens and controls anywhere, even between
+    every letter, do not hide the language (lingua alone found none in "w\u200bo\u200br...")."""
+    text = " ".join(SENTENCES[lang])
+    for where, mark in marks:
+        at = int(where * len(text))
+        text = text[:at] + mark + text[at:]
+    if between:
+        text = between.join(text)
+    assert detect(text).lang == lang
+
+
+def test_many_date_lines_parse_few(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of date-like boilerplate lines cost a few dateparser calls, not one each."""
+    import dateparser.search
+
+    calls: list[str] = []
+
+    def counting(text: str, **kwargs: object) -> None:
+        calls.append(text)
+
+    monkeypatch.setattr(dateparser.search, "search_dates", counting)
+    junk = "\n".join(f"Anzeige {i % 28 + 1}.13.2024" for i in range(3000))
+    clean_module.clean(junk + "\n\n" + " ".join(SENTENCES["de"]), "de")
+    assert 0 < len(calls) <= DATE_LINES * 3
+
+
+def test_many_paragraphs_languages_linear() -> None:
+    """A body of 40,000 one-sentence paragraphs is routed by language in seconds (a scan of
+    all sentences per paragraph took over a minute)."""
+    texts = [f"The ferry number {i} leaves the harbour at noon every day." for i in range(40000)]
+    started = time.perf_counter()
+    assert not any(sentence_languages(texts, list(range(len(texts))), "en"))
+    assert time.perf_counter() - started < 20
