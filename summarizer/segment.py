@@ -57,9 +57,10 @@ def split_sentences(body: str, lang: str | None) -> list[Sentence]:
 def split_long(text: str, max_tokens: int, count: TokenCounter) -> list[str]:
     """Split ``text`` into pieces of at most ``max_tokens`` tokens, preferring clause breaks.
 
-    The pieces, joined with single spaces, hold every word of ``text``.
+    The pieces, joined with single spaces, hold every word of ``text``. A single character
+    over the limit is a piece of its own (halving it again would never end).
     """
-    if count(text) <= max_tokens:
+    if len(text) <= 1 or count(text) <= max_tokens:
         return [text]
     cut = _middle_break(text)
     left, right = text[:cut].strip(), text[cut:].strip()

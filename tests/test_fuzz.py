@@ -26,7 +26,7 @@ from summarizer import clean as clean_module
 from summarizer.clean import DATE_LINES, Cleaned, clean
 from summarizer.ingest import Document, IngestError, document_from_bytes
 from summarizer.language import detect, sentence_languages
-from summarizer.segment import Sentence, split_sentences
+from summarizer.segment import Sentence, pack, split_long, split_sentences
 
 SOURCE = "fuzz-input.txt"
 DEEP = int(os.environ.get("FUZZ_EXAMPLES", "0"))  # a longer, random run: FUZZ_EXAMPLES=2000
@@ -476,3 +476,21 @@ def test_many_paragraphs_languages_linear() -> None:
     started = time.perf_counter()
     assert not any(sentence_languages(texts, list(range(len(texts))), "en"))
     assert time.perf_counter() - started < 20
+
+
+def utf8_tokens(text: str) -> int:
+    """A stand-in token count: about three UTF-8 bytes a token, and one for the end."""
+    return len(text.encode("utf-8")) // 3 + 1
+
+
+@FUZZ
+@given(st.lists(unicode_texts, max_size=4), st.integers(1, 40))
+def test_split_long_and_pack_keep_everything(texts: list[str], limit: int) -> None:
+    """Pieces fit the limit (a lone character over it stands alone: halving it again
+    recursed forever) and together hold every character."""
+    for text in texts:
+        pieces = split_long(text, limit, utf8_tokens)
+        assert squash("".join(pieces)) == squash(text)
+        assert all(utf8_tokens(p) <= limit or len(p) == 1 for p in pieces)
+    chunks = pack(texts, limit, utf8_tokens)
+    assert squash("".join(chunks)) == squash("".join(texts))
