@@ -546,9 +546,11 @@ def test_browser_shows_hostile_markup_as_text(server: str, tmp_path: Path) -> No
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.goto(server)
-            page.locator("#paste textarea").fill(HOSTILE_TEXT)
-            page.locator("#files input[type=file]").set_input_files(str(upload))
-            page.locator("#files").get_by_text("hostile.jsonl").first.wait_for(timeout=30_000)
+            page.locator("#paste textarea").fill(HOSTILE_TEXT)  # waits for the page's scripts
+            with page.expect_response(lambda r: "/upload" in r.url, timeout=60_000):
+                page.locator("#files input[type=file]").set_input_files(str(upload))
+            # the uploaded file's row (its name is drawn in two spans, stem and suffix)
+            page.locator("#files").get_by_label("hostile.jsonl").first.wait_for(timeout=60_000)
             page.locator("#add").click()
             page.locator("#status").get_by_text("2 article(s) added").wait_for(timeout=60_000)
             table = page.locator("#articles").inner_text()
