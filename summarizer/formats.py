@@ -13,7 +13,13 @@ from typing import Any
 
 import regex
 
-from .ingest import MAX_BYTES, Document, IngestError, decode, document_from_bytes
+from .ingest import (
+    MAX_BYTES,
+    Document,
+    IngestError,
+    decode,
+    document_from_file,
+)
 
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
 TEXT_KEYS = ("text", "content", "body", "article")
@@ -45,11 +51,9 @@ def read_upload(name: str, data: bytes) -> tuple[list[Document], list[str]]:
             f"{name}: {len(data) / 2**20:.1f} MB is over the {MAX_BYTES // 2**20} MB limit "
             "for one file; split it"
         )
-    if suffix in (".html", ".htm"):
-        return [from_html(name, data)], []
     if suffix in (".json", ".jsonl"):
         return from_json(name, data, lines=suffix == ".jsonl")
-    return [document_from_bytes(data, name)], []
+    return [document_from_file(data, name)], []
 
 
 def from_html(name: str, data: bytes) -> Document:

@@ -140,14 +140,21 @@ def read_source(source: str) -> Document:
         raise IngestError(
             f"{source}: cannot be read ({exc.strerror}); check its permissions"
         ) from None
-    if path.suffix.lower() in HTML_SUFFIXES or looks_like_html(data):
+    return document_from_file(data, source)
+
+
+def document_from_file(data: bytes, source: str) -> Document:
+    """A file's bytes as a Document: a web page (by suffix, or by content when saved as
+    .txt, with a warning) gives its main text, anything else is decoded as text."""
+    suffix = Path(source).suffix.lower()
+    if suffix in HTML_SUFFIXES or looks_like_html(data):
         from .formats import from_html
 
         doc = from_html(source, data)
-        if path.suffix.lower() not in HTML_SUFFIXES:
+        if suffix not in HTML_SUFFIXES:
             doc.warnings.append(
-                f"{path.name} holds a web page (HTML), not plain text: its main text was "
-                "extracted; name it .html to say so"
+                f"{Path(source).name} holds a web page (HTML), not plain text: its main text "
+                "was extracted; name it .html to say so"
             )
         return doc
     return document_from_bytes(data, source)

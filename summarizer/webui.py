@@ -467,7 +467,7 @@ def _entry(doc: Document) -> Entry:
     return {
         "source": doc.source, "text": doc.text, "title": doc.title, "published": doc.published,
         "id": doc.id, "lang": doc.lang, "detected": detected, "confidence": confidence,
-        "words": len(doc.text.split()),
+        "words": len(doc.text.split()), "warnings": list(doc.warnings),
     }  # fmt: skip
 
 
@@ -507,6 +507,7 @@ def _document(entry: Entry) -> Document:
         published=entry["published"],
         lang=entry["lang"],
         id=entry["id"],
+        warnings=list(entry.get("warnings") or []),  # what reading the file noted
     )
 
 

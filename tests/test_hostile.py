@@ -553,3 +553,17 @@ def test_single_run_refuses_private_addresses_when_asked(capsys, tiny_config) ->
     err = capsys.readouterr().err
     assert code == 1 and "Traceback" not in err
     assert f"summarize: failed: {url}: 127.0.0.1 is a private/loopback/link-local" in err
+
+
+def test_web_ui_upload_of_html_as_txt_keeps_the_reading_warning(summarizer, tmp_path) -> None:
+    pytest.importorskip("gradio")
+    from summarizer.webui import WebApp, _document
+
+    page = tmp_path / "page.txt"
+    page.write_text(_html(), encoding="utf-8")
+    articles, _, status, *_ = WebApp(summarizer=summarizer).add("", "", [str(page)], [])
+    (entry,) = articles
+    assert "<" not in entry["text"]
+    result = summarizer.translate([_document(entry)])
+    (article,) = result.articles
+    assert any("holds a web page (HTML)" in w for w in article.warnings)
