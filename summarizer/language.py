@@ -43,9 +43,14 @@ class Detection:
     confidence: float
 
 
-def detect(text: str) -> Detection:
-    """Identify the language of ``text``; lang is None when the text has no language in it."""
-    values = _detector().compute_language_confidence_values(_sample(text))
+def detect(text: str, quick: bool = False) -> Detection:
+    """Identify the language of ``text``; lang is None when the text has no language in it.
+
+    ``quick``: lingua's low-accuracy mode (trigrams only), for sentences and paragraphs. In
+    high-accuracy mode a short text loads every language's 1- to 5-gram models, about 1 GB.
+    """
+    detector = _quick_detector() if quick else _detector()
+    values = detector.compute_language_confidence_values(_sample(text))
     if not values or values[0].value <= 0:
         return Detection(None, 0.0)
     top = values[0]
@@ -96,6 +101,13 @@ def _detector():
     return LanguageDetectorBuilder.from_all_languages().build()
 
 
+@functools.lru_cache(maxsize=1)
+def _quick_detector():
+    from lingua import LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().build()
+
+
 def main_script(text: str, sample: int = 2000) -> str | None:
     """The writing system most of ``text``'s letters belong to ("Latin", "Cherokee" ...),
     from Unicode character names; None when it has no letters."""
@@ -126,7 +138,7 @@ def sentence_languages(texts: list[str], paragraphs: list[int], lang: str) -> li
     for i, text in enumerate(texts):
         letters = sum(ch.isalpha() for ch in text)
         if letters >= MIXED_MIN_LETTERS and main_script(text) != script:
-            found = detect(text)
+            found = detect(text, quick=True)
             if found.lang and found.lang != lang and found.confidence >= 0.5:
                 out[i] = found.lang
     groups: dict[int, list[int]] = {}  # one pass: a scan per paragraph is quadratic
@@ -139,7 +151,7 @@ def sentence_languages(texts: list[str], paragraphs: list[int], lang: str) -> li
         text = " ".join(texts[i] for i in members)
         if sum(ch.isalpha() for ch in text) < MIXED_PARAGRAPH_LETTERS:
             continue
-        found = detect(text)
+        found = detect(text, quick=True)
         if found.lang and found.lang != lang and found.confidence >= MIXED_CONFIDENCE:
             for i in members:
                 out[i] = out[i] or found.lang
