@@ -75,7 +75,7 @@ CUES = {
     "signoff": _cue(r"^(پایان پیام|انتهای پیام)\W*$", r"^(ende|end of (story|message))\W*$"),
     "ad": _cue(
         r"^(advertisement|anzeige|werbung|sponsored|פרסומת|إعلان|تبلیغات)$",
-        r"subscribe|newsletter|abonnieren|הירשמו|اشترك|عضویت در خبرنامه",
+        r"^\W*(subscribe|newsletter|abonnieren|הירשמו|اشترك|عضویت در خبرنامه)",
     ),
     "meta": _cue(
         r"^(published|updated|posted|last updated|veröffentlicht|aktualisiert|stand|פורסם|"
@@ -83,6 +83,11 @@ CUES = {
         r"^(by|von|מאת|بقلم|نویسنده)\s+\S+",
     ),
 }
+# Newsletter prompts: boilerplate anywhere in a short line that is not a sentence (in prose,
+# "Most households subscribe to the harbour newsletter, which reported the plan first.").
+AD_WORDS = _cue(r"subscribe|newsletter|abonnieren|הירשמו|اشترك|عضویت در خبرنامه")
+# Cues that are a word a sentence may start with ("By 2030 ...", "Von den Anwohnern ...").
+WORD_CUES = frozenset({"comments", "share", "tags", "signoff", "ad", "meta"})
 # A header after which a block of related links follows; the block ends at strong body text.
 RELATED = _cue(
     r"^(related( articles| stories| news| content)?|read (more|also)|more (from|on|articles|"
@@ -165,9 +170,12 @@ def _unit_lines(text: str) -> list[list[tuple[int, str]]]:
         ]
         if lines:
             blocks.append(lines)
-    runs = [run for lines in blocks for run in _runs(lines)]
-    wraps = [_wrap([line for _, line in run]) for run in runs]
-    width = max((wrap[1] for wrap in wraps if wrap), default=None)
+    # The wrap width, from runs that word cues ("von", "by") do not cut; knowing it tells
+    # wrapped lines that start with such a word from boilerplate lines.
+    probes = [run for lines in blocks for run in _runs(lines, probe=True)]
+    width = max((wrap[1] for run in probes if (wrap := _wrap(_texts(run)))), default=None)
+    runs = [run for lines in blocks for run in _runs(lines, width)]
+    wraps = [_wrap(_texts(run)) for run in runs]
     return [
         unit
         for run, wrap in zip(runs, wraps, strict=True)
@@ -198,23 +206,44 @@ def _paragraphs(
     ]
 
 
-def _runs(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+def _texts(run: list[tuple[int, str]]) -> list[str]:
+    return [line for _, line in run]
+
+
+def _runs(
+    lines: list[tuple[int, str]], width: int | None = None, probe: bool = False
+) -> list[list[tuple[int, str]]]:
     """A block's lines cut at boilerplate lines (photo credits, share widgets ... under a
-    paragraph), each its own run, and before related-links headers. A cue word after a long
-    line that ends mid-sentence ("von", "by" starting a wrapped line) continues the paragraph."""
+    paragraph), each its own run, and before related-links headers. A line with a cue word
+    that continues a paragraph (see `_continues`; any word cue when ``probe``) stays in its
+    run."""
     runs: list[list[tuple[int, str]]] = [[]]
     cued = False
     for k, (at, line) in enumerate(lines):
         before = lines[k - 1][1] if k else ""
+        after = lines[k + 1][1] if k + 1 < len(lines) else ""
         starts = len(before) < 40 or _terminal(before) or cued
-        cued = bool(_cue_name(line))
-        if starts and cued:
+        cue = _cue_name(line)
+        kept = (probe and cue in WORD_CUES) or _continues(before, line, after, cue, width)
+        cued = bool(cue) and (cued or not kept)
+        if cued:
             runs.extend([[(at, line)], []])
         elif starts and _related_header(line):
             runs.append([(at, line)])
         else:
             runs[-1].append((at, line))
     return [run for run in runs if run]
+
+
+def _continues(before: str, line: str, after: str, cue: str | None, width: int | None) -> bool:
+    """Whether a line with a cue is a paragraph's line: after a long line that ends mid-sentence
+    ("von", "by" starting a wrapped line), or, in text wrapped at ``width``, a full line that
+    starts a sentence with a word cue ("Von den Anwohnern ...") and runs on into the next."""
+    if len(before) >= 40 and not _terminal(before):
+        return True
+    if width is None or cue not in WORD_CUES or len(line) < max(40, width - 15):
+        return False
+    return bool(after) and not _terminal(line) and _full(line, after, width, slack=5)
 
 
 def _split_at(text: str, separator: re.Pattern[str]) -> list[tuple[int, str]]:
@@ -399,6 +428,8 @@ def _cue_name(unit: str) -> str | None:
     for name, pattern in CUES.items():
         if pattern.search(unit):
             return name
+    if AD_WORDS.search(unit) and len(unit.split()) <= 6 and not _terminal(unit):
+        return "ad"
     return None
 
 
