@@ -65,6 +65,8 @@ SENTENCES = {
         "Will the new timetable work for people who commute to the city every day?",
         "Dr. Lena Hart, who led the survey, said the water in the bay was cleaner than it had "
         "been for decades.",
+        "More than two thousand households subscribe to the harbour newsletter, which first "
+        "reported the plan.",
     ],
     "de": [
         "Die Stadtwerke haben am Montag angekündigt, dass die neue Fähre im Frühjahr in "
@@ -77,6 +79,7 @@ SENTENCES = {
         "der Bevölkerung gut angenommen.",
         "Die Fahrkarten sollen ab Ende des Monats im Hafenbüro und an Bord verkauft werden.",
         "Wie viele Pendler die neue Verbindung nutzen werden, ist noch nicht bekannt.",
+        "Der Newsletter der Stadtwerke hatte als Erster über die Pläne berichtet.",
     ],
     "he": [
         "רשות הנמל הודיעה ביום שלישי כי מסוף המעבורות החדש ייפתח לנוסעים באביב.",
@@ -145,6 +148,8 @@ BOILERPLATE = [
     "Advertisement",
     "Anzeige",
     "Subscribe to our newsletter",
+    "Subscribe to our newsletter for the latest news from the harbour.",
+    "Jetzt Newsletter abonnieren",
     "By Anna Berger",
     "Von Karl Mertens",
     "Updated 14:05",
@@ -380,12 +385,16 @@ def mixes(draw: st.DrawFn) -> Mix:
         [" ", " ", " ", "  ", "\u200f ", " \u200e", "\u200b ", "\u200f\u200b "]
     )
     paragraphs: list[str] = []
+
+    def short(paragraph: str) -> bool:  # as clean() measures it: runs of spaces count one
+        return len(" ".join(paragraph.split())) < 150
+
     for sentence in draw(st.permutations(SENTENCES[lang])):
-        if paragraphs and (len(paragraphs[-1]) < 150 or draw(st.booleans())):
+        if paragraphs and (short(paragraphs[-1]) or draw(st.booleans())):
             paragraphs[-1] += draw(joiner) + sentence
         else:
             paragraphs.append(sentence)
-    if len(paragraphs) > 1 and len(paragraphs[-1]) < 150:
+    if len(paragraphs) > 1 and short(paragraphs[-1]):
         tail = paragraphs.pop()
         paragraphs[-1] += draw(joiner) + tail
     items: list[tuple[str, str]] = [("body", p) for p in paragraphs]
