@@ -177,8 +177,10 @@ def document_from_bytes(data: bytes, source: str) -> Document:
     match = FRONT_MATTER.match(text)
     if match:
         try:
-            meta = yaml.safe_load(match.group(1))
-        except yaml.YAMLError:
+            # BaseLoader: every scalar stays a string, so no int/date constructor can raise
+            # on a value like "date: 2025-02-30", and "lang: no" stays "no".
+            meta = yaml.load(match.group(1), Loader=yaml.BaseLoader)
+        except (yaml.YAMLError, RecursionError):
             meta = None
         if isinstance(meta, dict):
             doc.text = text[match.end() :]
@@ -267,4 +269,8 @@ def _normalize(text: str) -> str:
 
 
 def _str_or_none(value: object) -> str | None:
-    return None if value is None else str(value).strip() or None
+    """A metadata value as text: strings only (YAML aliases can make lists of millions),
+    with lone surrogates from "\\ud800" escapes replaced, since they cannot be UTF-8."""
+    if not isinstance(value, str):
+        return None
+    return value.encode("utf-8", "replace").decode("utf-8").strip() or None
