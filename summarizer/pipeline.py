@@ -217,6 +217,12 @@ class Summarizer:
                 todo.setdefault(p.hash, p)
         jobs = [job for p in todo.values() for job in _jobs(p)]
         outcomes = translate_jobs(jobs, self.pool, self.config, options.show_progress)
+        # Sentences in another language that its route cannot take (no route, a model
+        # without it) are translated as the article's language instead of failing it.
+        again = [_as_main(p, job) for p in todo.values() for job in _jobs(p)
+                 if job.lang != p.lang and outcomes[job.key].translations is None]  # fmt: skip
+        if again:
+            outcomes.update(translate_jobs(again, self.pool, self.config, options.show_progress))
         errors: dict[str, str] = {}
         for h, p in todo.items():
             record, error = _record(p, outcomes)
@@ -514,13 +520,22 @@ def _jobs(p: _Prepared) -> list[TranslationJob]:
     ]
 
 
+def _as_main(p: _Prepared, job: TranslationJob) -> TranslationJob:
+    """``job``'s sentences (in another language) to be translated as ``p``'s language."""
+    return TranslationJob((*job.key, p.lang), p.lang, job.texts)
+
+
 def _record(p: _Prepared, outcomes: dict) -> tuple[dict | None, str | None]:
     """One article's translation record from its jobs' outcomes, or (None, the error)."""
     parts: dict[str, list[str]] = {}
     models: dict[str, str | None] = {}
+    fallback: set[str] = set()
     split = 0
     for job in _jobs(p):
         outcome = outcomes[job.key]
+        if outcome.translations is None and (*job.key, p.lang) in outcomes:
+            outcome = outcomes[(*job.key, p.lang)]
+            fallback.add(job.lang)
         if outcome.translations is None:
             return None, outcome.error
         parts[job.lang] = list(outcome.translations)
@@ -532,18 +547,23 @@ def _record(p: _Prepared, outcomes: dict) -> tuple[dict | None, str | None]:
         lang = p.langs[i] if p.langs and p.langs[i] else p.lang
         segments.append(parts[lang].pop(0))
         if lang != p.lang:
-            other.setdefault(lang, [0, models[lang]])[0] += 1
+            other.setdefault(lang, [0, models[lang], lang in fallback])[0] += 1
     return {"title": title, "segments": segments, "split": split, "languages": other}, None
 
 
 def _article(p: _Prepared, record: dict, model: str | None) -> Article:
     """An Article from a prepared document and its translation record (see the store)."""
     warnings = list(p.warnings)
-    for lang, (count, model) in sorted(record.get("languages", {}).items()):
-        how = f"translated with model '{model}'" if model else "kept as written"
-        warnings.append(
-            f"{count} sentence(s) in {language_name(lang)}, not {language_name(p.lang)}: {how}"
-        )
+    for lang, (count, used, fell_back) in sorted(record.get("languages", {}).items()):
+        name, main = language_name(lang), language_name(p.lang)
+        if fell_back:
+            warnings.append(
+                f"{count} sentence(s) look like {name}, which its route cannot translate: "
+                f"translated as {main}"
+            )
+            continue
+        how = f"translated with model '{used}'" if used else "kept as written"
+        warnings.append(f"{count} sentence(s) in {name}, not {main}: {how}")
     if record.get("split"):
         warnings.append(
             f"{record['split']} sentence(s) longer than the translation model's input "
