@@ -252,6 +252,7 @@ def test_mixed_language_sentences_go_to_their_own_language(hostile) -> None:
     arabic = articles["ar_french.txt"]
     french = [s for s in arabic.segments if s.source.startswith("Le ministre")]
     assert len(french) == 1 and french[0].translation
+    assert arabic.translation_model and arabic.translation_model.endswith("nllb")  # its own
 
 
 def test_invisible_characters_are_kept_in_the_original_and_not_fed_to_models(hostile) -> None:
