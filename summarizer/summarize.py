@@ -61,18 +61,18 @@ def summarize_many(
         if not jobs:
             break
         label = desc if round_no == 1 else f"{desc} (round {round_no})"
-        failed: dict[int, str] | None = None if failures is None else {}
+        failed: dict[int, str] = {}  # job index -> why; filled only when failures is given
         with progress_bar(len(jobs), label, show_progress) as bar:
             outputs = model.generate(
                 [chunk for _, chunk in jobs],
                 max_new_tokens=max_new,
                 min_new_tokens=min_new,
                 on_batch=bar.update,
-                failures=failed,
+                failures=None if failures is None else failed,
             )
-        for k, why in (failed or {}).items():
-            assert failures is not None
-            failures.setdefault(jobs[k][0], why)
+        if failures is not None:
+            for k, why in failed.items():
+                failures.setdefault(jobs[k][0], why)
         partial: dict[int, list[str]] = {}
         for (i, _), out in zip(jobs, outputs, strict=True):
             if failures is None or i not in failures:
