@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import bisect
 import functools
+import importlib.util
 import itertools
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import regex
 
@@ -508,7 +510,6 @@ def _stoplist(lang: str | None) -> frozenset[str] | None:
     """jusText's stoplist for an ISO 639-1 code, or None where it has none."""
     if not lang:
         return None
-    import justext
     from lingua import IsoCode639_1, Language
 
     try:
@@ -517,7 +518,14 @@ def _stoplist(lang: str | None) -> frozenset[str] | None:
         return None
     aliases = {"Bokmal": "Norwegian_Bokmal", "Nynorsk": "Norwegian_Nynorsk"}
     name = aliases.get(name, name)
-    try:
-        return frozenset(w.casefold() for w in justext.get_stoplist(name))
-    except ValueError:
+    # Read the list file directly: importing justext imports its HTML cleaner (lxml), which
+    # a plain-text run does not need.
+    spec = importlib.util.find_spec("justext")
+    folders = spec.submodule_search_locations if spec else None
+    if not folders:
         return None
+    try:
+        words = (Path(folders[0]) / "stoplists" / f"{name}.txt").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return frozenset(w.strip().casefold() for w in words.splitlines() if w.strip())
