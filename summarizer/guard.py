@@ -79,11 +79,11 @@ def facts(texts: Iterable[str]) -> SourceFacts:
     words: set[str] = set()
     for text in texts:
         for match in NUMBER.finditer(text):
-            readings = _readings(match.group(1))
-            values |= readings
+            read = readings(match.group(1))
+            values |= read
             scale = SCALES.get((match.group(2) or "").casefold())
             if scale:
-                values |= {_round(v * scale) for v in readings}
+                values |= {_round(v * scale) for v in read}
             # "12.03.2025" also supports 12, 3 and 2025 on their own.
             values |= {float(_ascii(d)) for d in regex.findall(r"\p{Nd}+", match.group(1))}
         for word in WORD.findall(text):
@@ -98,9 +98,9 @@ def check(sentence: str, source: SourceFacts) -> list[Flag]:
     """Spans of ``sentence`` (numbers, dates, amounts, names) that ``source`` does not hold."""
     flags: list[Flag] = []
     for match in NUMBER.finditer(sentence):
-        readings = _readings(match.group(1))
+        read = readings(match.group(1))
         scale = SCALES.get((match.group(2) or "").casefold())
-        wanted = {_round(v * scale) for v in readings} if scale else readings
+        wanted = {_round(v * scale) for v in read} if scale else read
         if not wanted & source.values:
             kind = _number_kind(sentence, match, bool(scale))
             flags.append(Flag(kind, match.group().strip(), match.start(), match.end()))
@@ -130,7 +130,7 @@ def _ascii(digits: str) -> str:
     return "".join(str(unicodedata.digit(c, 0)) for c in digits)
 
 
-def _readings(number: str) -> set[float]:
+def readings(number: str) -> set[float]:
     """Every plausible value of a written number: "1,200" is 1200 or 1.2; "300.000" is 300000."""
     text = number.replace("٫", ".").replace("٬", ",")
     groups = regex.split(r"[.,]", text)
