@@ -104,10 +104,17 @@ class TorchRunner:
         return self.model is not None
 
     def load(self) -> None:
+        import torch
         from transformers import AutoModelForSeq2SeqLM
 
+        # float32 on the CPU: transformers 5 keeps a float16 checkpoint (tc-big) in float16,
+        # whose matrix products are about 100x slower on a CPU.
+        dtype = torch.float32 if self.device == "cpu" else "auto"
         model = AutoModelForSeq2SeqLM.from_pretrained(
-            self.folder, use_safetensors=None if self.spec.allow_pickle else True, **self.common
+            self.folder,
+            use_safetensors=None if self.spec.allow_pickle else True,
+            dtype=dtype,
+            **self.common,
         )
         # Lengths come from Decoding every call; the checkpoint's would fight them.
         model.generation_config.max_length = None

@@ -47,6 +47,7 @@ from .pipeline import (
     _article,
     _Prepared,
     apply_brief,
+    describe_flags,
 )
 from .render import FORMATS, render
 from .report import CSS, PAGE_CSS
@@ -104,6 +105,7 @@ class Group:
     first_date: str | None
     last_date: str | None
     stories: int
+    flagged: dict[str, int] = field(default_factory=dict)  # empty or looping model outputs
 
 
 @dataclass
@@ -119,10 +121,15 @@ class BatchReport:
     index: Path | None = None
 
     def summary(self) -> str:
+        flagged: dict[str, int] = {}
+        for g in self.groups:
+            for kind, n in g.flagged.items():
+                flagged[kind] = flagged.get(kind, 0) + n
+        outputs = describe_flags(flagged)
         return (
             f"{self.done} done, {len(self.failed)} failed, {self.skipped} skipped as already "
             f"done ({self.duplicates} duplicate texts processed once); {len(self.groups)} "
-            f"digest(s) in {_duration(self.seconds)}"
+            f"digest(s) in {_duration(self.seconds)}" + (f"; {outputs}" if outputs else "")
         )
 
 
@@ -562,6 +569,7 @@ class _Writer:
             "first_date": dates[0] if dates else None,
             "last_date": dates[-1] if dates else None,
             "stories": len(digest.stories),
+            "flagged": result.flagged_outputs(),
         }
         return texts, info
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .checks import degenerate
 from .config import Engine
 from .extractive import rank, select
 from .guard import Flag, check, facts
@@ -92,12 +93,21 @@ def write_briefs(
         )
     with progress_bar(len(articles), "checking briefs", show_progress) as bar:
         for i, article in enumerate(articles):
-            if i in failures:  # the model failed on this article alone: its key sentences
+            problem = None
+            if texts and i not in failures and article.translation.strip():
+                problem = degenerate(texts[i])
+            if i in failures or problem is not None:  # the article's key sentences instead
                 _one_brief(article, "extractive", "", sim, words, strict, reports[i])
-                article.warnings.append(
-                    f"the brief model failed on this article ({failures[i]}); the brief is "
-                    "the article's own key sentences instead"
+                why = (
+                    f"the brief model failed on this article ({failures[i]})"
+                    if i in failures
+                    else f"the brief model's output was unusable ({problem.describe()})"  # type: ignore[union-attr]
                 )
+                article.warnings.append(
+                    f"{why}; the brief is the article's own key sentences instead"
+                )
+                if problem is not None:
+                    article.output_flags["brief"] = 1
             else:
                 _one_brief(article, engine, texts[i] if texts else "", sim, words, strict,
                            reports[i])  # fmt: skip

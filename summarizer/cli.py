@@ -3,7 +3,8 @@
     summarize FILE|FOLDER|URL|- ...      translate, brief and digest (Markdown, JSON, HTML)
     summarize translate FILE ...         English translation only
     summarize batch INPUT... --out DIR   one digest per day/topic/source, resumable
-    summarize models list | pull | convert [NAME]  what runs where; fetch; convert
+    summarize models list | pull | convert | check [NAME]  what runs where; fetch;
+                                         convert; self-check
     summarize serve [--host H --port P]  the web UI (Gradio) on 127.0.0.1
 
 Exit status: 0 all processed, 1 something failed (see `failed`), 2 bad usage or config,
@@ -21,7 +22,6 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import BACKENDS, COMPUTE_TYPES, ENV_VAR, Config, ConfigError, load_config
-from .models import HUB_PATTERNS, one_line
 from .store import StoreError
 
 if TYPE_CHECKING:
@@ -230,11 +230,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     batch.set_defaults(handler=_batch, translate_only=False)
 
-    models = sub.add_parser("models", help="inspect or fetch the models in models.yaml")
+    models = sub.add_parser("models", help="inspect, fetch, convert and check the models")
     msub = models.add_subparsers(dest="models_command", required=True)
-    mlist = msub.add_parser("list", parents=[common], help="routes, stages, and what is cached")
+    mlist = msub.add_parser(
+        "list", parents=[common], help="routes, stages, what is here, and self-check results"
+    )
     mlist.set_defaults(handler=_models_list)
-    mpull = msub.add_parser("pull", parents=[common], help="download models (needs the hub)")
+    device = argparse.ArgumentParser(add_help=False)
+    device.add_argument(
+        "--device", choices=("auto", "cpu", "cuda"), default="auto", help="where models run"
+    )
+    no_check = argparse.ArgumentParser(add_help=False)
+    no_check.add_argument(
+        "--no-check", action="store_true", help="skip the self-check at the end (models check)"
+    )
+    mpull = msub.add_parser(
+        "pull",
+        parents=[common, device, no_check],
+        help="download models (needs the hub), then self-check them",
+    )
     mpull.add_argument(
         "names",
         nargs="*",
@@ -244,8 +258,8 @@ def _parser() -> argparse.ArgumentParser:
     mpull.set_defaults(handler=_models_pull)
     mconv = msub.add_parser(
         "convert",
-        parents=[common],
-        help="convert models to CTranslate2 now (also done on first use), beside each model",
+        parents=[common, device, no_check],
+        help="convert models to CTranslate2 now (also done on first use), then self-check them",
     )
     mconv.add_argument(
         "names",
@@ -258,11 +272,28 @@ def _parser() -> argparse.ArgumentParser:
         choices=COMPUTE_TYPES,
         help="CTranslate2 compute type (default: models.yaml; auto = int8 on CPU, float16 on GPU)",
     )
-    mconv.add_argument(
-        "--device", choices=("auto", "cpu", "cuda"), default="auto", help="what auto is for"
-    )
     mconv.add_argument("--force", action="store_true", help="convert again even if done")
     mconv.set_defaults(handler=_models_convert)
+    mcheck = msub.add_parser(
+        "check",
+        parents=[common, device],
+        help="make each model translate or summarize probe texts and check the output",
+        description="Each translation model translates probe sentences (numbers, names, a "
+        "date) in the languages routed to it; each summarizer summarizes a probe paragraph. "
+        "The output must be non-empty English that keeps every number, has a sane length "
+        "and does not loop. Exit status 1 when a model fails.",
+    )
+    mcheck.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="models to check (default: every translation and summarization model used)",
+    )
+    mcheck.add_argument("--backend", choices=BACKENDS, help="check on this backend")
+    mcheck.add_argument(
+        "--lang", metavar="CODE", help="probe a translation model in this language only"
+    )
+    mcheck.set_defaults(handler=_models_check)
 
     serve = sub.add_parser("serve", parents=[common], help="the web UI (Gradio)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
@@ -310,7 +341,7 @@ def _fetch_public(sources: list, problems: list[tuple[str, str]]) -> list:
 
 def _run(args: argparse.Namespace) -> int:
     from .ingest import expand_inputs
-    from .pipeline import Failure, Summarizer
+    from .pipeline import Failure, Summarizer, describe_flags
     from .render import render
     from .utils import atomic_write
 
@@ -350,7 +381,14 @@ def _run(args: argparse.Namespace) -> int:
             faith.share * 100,
             f"; {faith.dropped} dropped (--strict)" if faith.dropped else "",
         )
-    logger.info("%d article(s) processed, %d failed", done, len(result.failed))
+    flagged = describe_flags(result.flagged_outputs())
+    logger.log(
+        logging.WARNING if flagged else logging.INFO,
+        "%d article(s) processed, %d failed%s",
+        done,
+        len(result.failed),
+        f"; {flagged} (see the articles' warnings)" if flagged else "",
+    )
     return 1 if result.failed else 0
 
 
@@ -450,118 +488,36 @@ def _config(args: argparse.Namespace) -> Config:
     return config.with_backend(args.backend) if args.backend else config
 
 
-def _models_convert(args: argparse.Namespace) -> int:
-    from .backends import BackendError, converted_folder, find_converted
-    from .models import ModelLoadError, compute_type, local_folder, pick_device
-
-    config = load_config(args.config)
-    names = args.names or [n for n in _used(config) if config.models[n].task != "embedding"]
-    unknown = [n for n in names if n not in config.models]
-    wrong = [n for n in names if n in config.models and config.models[n].task == "embedding"]
-    if unknown or wrong:
-        choices = [n for n, m in config.models.items() if m.task != "embedding"]
-        raise ConfigError(
-            f"cannot convert {', '.join(unknown + wrong)} (translation and summarization "
-            f"models: {', '.join(choices)})"
-        )
-    device = pick_device(args.device)
-    status = 0
-    for name in names:
-        spec = config.models[name]
-        compute = compute_type(spec, config, device, args.compute_type)
-        try:
-            folder = local_folder(spec, device, f"`models convert {name}`")
-            target = None if args.force else find_converted(spec, folder, compute)
-            what = "already converted"
-            if target is None:
-                target, what = converted_folder(spec, folder, compute, args.force), "converted"
-        except (BackendError, ModelLoadError) as exc:
-            print(f"summarize: error: {one_line(exc)}", file=sys.stderr)
-            status = 1
-            continue
-        print(f"{name}: {what} ({compute}): {target}")
-    return status
-
-
-def _used(config: Config) -> list[str]:
-    """Models a route, a stage or the stories use, each once, in that order."""
-    used = [
-        *config.routes.values(),
-        *(stage.model for stage in config.stages.values() if stage.model),
-        *([config.stories.model] if config.stories.model in config.models else []),
-    ]
-    return list(dict.fromkeys(used))
+def _say(line: str) -> None:
+    """A line of a `models` command: errors to stderr, results to stdout."""
+    print(line, file=sys.stderr if line.startswith("summarize: ") else sys.stdout, flush=True)
 
 
 def _models_list(args: argparse.Namespace) -> int:
-    from .models import is_cached
+    from .manage import list_models
 
-    config = load_config(args.config)
-    uses: dict[str, list[str]] = {name: [] for name in config.models}
-    for lang, name in sorted(config.routes.items()):
-        uses[name].append(f"translate {lang}")
-    for stage, spec in config.stages.items():
-        if spec.model:
-            uses[spec.model].append(f"{stage} ({spec.engine})")
-    if config.stories.model in uses:
-        uses[config.stories.model].append("stories, citations")
-    rows = [("NAME", "TASK", "FAMILY", "CACHED", "USED FOR", "ID")]
-    for name, spec in config.models.items():
-        rows.append(
-            (
-                name,
-                spec.task,
-                spec.family,
-                "yes" if is_cached(spec) else "no",
-                ", ".join(uses[name]) or "-",
-                spec.source,
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    print(f"config: {config.path}")
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1])
-    return 0
+    return list_models(load_config(args.config), _say)
 
 
 def _models_pull(args: argparse.Namespace) -> int:
-    from huggingface_hub import snapshot_download
+    from .manage import pull_models
 
-    config = load_config(args.config)
-    unknown = [n for n in args.names if n not in config.models]
-    if unknown:
-        raise ConfigError(
-            f"unknown model(s) {', '.join(unknown)} (models: {', '.join(config.models)})"
-        )
-    status = 0
-    for name in args.names or _used(config):
-        spec = config.models[name]
-        if spec.local_path is not None:
-            print(f"{name}: local folder {spec.local_path}, nothing to fetch")
-            continue
-        patterns = list(HUB_PATTERNS)
-        if spec.allow_pickle:
-            patterns.append("*.bin")
-        try:
-            path = snapshot_download(spec.id, revision=spec.revision, allow_patterns=patterns)
-        except Exception as exc:
-            print(
-                f"summarize: error: {name} ({spec.id}): cannot download ({one_line(exc)}); "
-                "check the network or the id",
-                file=sys.stderr,
-            )
-            status = 1
-            continue
-        if not any(Path(path).glob("*.safetensors")):
-            print(
-                f"summarize: error: {name} ({spec.id}) has no safetensors weights; pick a "
-                "revision that has them or set allow_pickle: true",
-                file=sys.stderr,
-            )
-            status = 1
-            continue
-        print(f"{name}: {spec.id} -> {path}")
-    return status
+    return pull_models(load_config(args.config), args.names, args.device, not args.no_check, _say)
+
+
+def _models_convert(args: argparse.Namespace) -> int:
+    from .manage import convert_models
+
+    return convert_models(
+        load_config(args.config), args.names, args.device, args.compute_type, args.force,
+        not args.no_check, _say,
+    )  # fmt: skip
+
+
+def _models_check(args: argparse.Namespace) -> int:
+    from .manage import check_models
+
+    return check_models(_config(args), args.names, args.device, _say, args.lang)
 
 
 def _positive(value: str) -> int:

@@ -99,11 +99,17 @@ class ModelSpec:
     backend: Backend | None = None  # None: runtime.backend
     compute_type: str | None = None  # None: runtime.compute_type
     max_batch_tokens: int | None = None  # None: runtime.max_batch_tokens
+    commit: str | None = None  # the commit `models pull` fetched (from the lock), if any
 
     @property
     def source(self) -> str:
         """Where the weights come from: the local folder or the hub id."""
         return str(self.local_path) if self.local_path else self.id
+
+    @property
+    def load_revision(self) -> str | None:
+        """The revision to load: the pulled commit, else the one models.yaml pins."""
+        return self.commit or self.revision
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .briefs import Faithfulness, rank_segments, source_texts
+from .checks import degenerate
 from .config import Engine
 from .extractive import mmr, select
 from .guard import Flag, check, facts
@@ -69,6 +70,8 @@ class Digest:
     sources: list[SourceRow] = field(default_factory=list)
     faithfulness: Faithfulness = field(default_factory=Faithfulness)
     warnings: list[str] = field(default_factory=list)
+    # Model outputs found empty or looping: "points" left out.
+    output_flags: dict[str, int] = field(default_factory=lambda: {"points": 0})
 
 
 def sources_table(articles: Sequence[Article]) -> list[SourceRow]:
@@ -166,8 +169,16 @@ def _story_points(
     """Cite, check and add one story's points; near-duplicates of ``kept`` are merged."""
     story_articles = [articles[i] for i in members]
     points = []
-    dropped = 0
+    dropped = unusable = 0
     for text, own in story_drafts:
+        problem = degenerate(text)
+        if problem is not None:  # never render a point with no text, or a looping one
+            unusable += 1
+            digest.output_flags["points"] += 1
+            digest.warnings.append(
+                f"story {index + 1}: a point was left out ({problem.describe()})"
+            )
+            continue
         if kept and sim.matrix([text], kept).max() >= sim.thresholds.duplicate:
             continue  # a near-duplicate of an earlier point: merged into it
         point = _cite(text, own, story_articles, sim, index)
@@ -181,11 +192,15 @@ def _story_points(
     if not points and engine == "abstractive":
         # Nothing of its own survived: the story's key sentences speak for it instead.
         for text, own in _extractive_drafts(story_articles, sim, budget, brief_words):
+            if degenerate(text) is not None:
+                continue
             points.append(_cite(text, own, story_articles, sim, index))
             kept.append(text)
         why = (
             "every generated point was flagged by the faithfulness guard (--strict)"
             if dropped
+            else "the generated points were empty or looping"
+            if unusable
             else "the generated points repeated other stories"
         )
         digest.warnings.append(

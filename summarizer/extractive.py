@@ -59,10 +59,13 @@ def rank(similarity: np.ndarray) -> np.ndarray:
 def select(scores: Sequence[float], lengths: Sequence[int], words: int) -> list[int]:
     """Best-scored sentences that fit in ``words`` words (at least one), in text order.
 
-    Sentences under MIN_WORDS words are skipped unless nothing else is there.
+    Sentences under MIN_WORDS words are skipped unless nothing else is there; empty ones
+    (a translation that came back empty) never count, so all-empty input selects nothing.
     """
     order = sorted(range(len(scores)), key=lambda i: -scores[i])
-    eligible = [i for i in order if lengths[i] >= MIN_WORDS] or order[:1]
+    eligible = [i for i in order if lengths[i] >= MIN_WORDS] or [
+        i for i in order if lengths[i] > 0
+    ][:1]
     chosen: list[int] = []
     total = 0
     for i in eligible:

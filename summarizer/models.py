@@ -11,16 +11,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import json
 import logging
 import os
-import socket
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlparse
 
 from .backends import (
     BackendError,
@@ -32,6 +31,7 @@ from .backends import (
     resolve_compute_type,
 )
 from .config import Config, ModelSpec
+from .hub import HubError, hub_reachable, is_cached, pull, snapshot
 from .language import m2m100_code, nllb_code
 from .similarity import Embedder
 
@@ -121,8 +121,11 @@ class Seq2Seq:
                 )
             self.tokenizer.src_lang = code
         # verbose=False: a sentence over the limit is split before generation, so the
-        # tokenizer's "indexing errors" warning would only alarm.
-        return list(self.tokenizer(self.spec.prefix + text, verbose=False)["input_ids"])
+        # tokenizer's "indexing errors" warning would only alarm. split_special_tokens: an
+        # article's "</s>" or "<mask>" is text, not a token (it ended inputs early, and
+        # crashed distilbart-cnn, whose embedding has no <mask> row).
+        encoded = self.tokenizer(self.spec.prefix + text, verbose=False, split_special_tokens=True)
+        return list(encoded["input_ids"])
 
     def count_tokens(self, text: str, src_lang: str | None = None) -> int:
         key = (text, src_lang)
@@ -251,12 +254,13 @@ class Seq2Seq:
             values["num_beams"] = 4
         gen = self.spec.generation
         values.update({k: v for k, v in gen.items() if k in DECODING_KEYS})
-        cap = gen.get("max_new_tokens")
+        cap = gen.get("max_new_tokens")  # models.yaml's length is used as it is
+        own = self.defaults.get("max_new_tokens")  # the checkpoint's is an upper bound
         if max_new is not None:
-            values["max_new_tokens"] = min(max_new, cap or max_new)
+            values["max_new_tokens"] = min(max_new, cap or own or max_new)
         else:
-            values["max_new_tokens"] = cap or min(512, int(longest * 1.6) + 10)
-        floor = max(min_new or 0, gen.get("min_new_tokens", 0))
+            values["max_new_tokens"] = cap or min(own or 512, int(longest * 1.6) + 10)
+        floor = max(min_new or 0, gen.get("min_new_tokens", self.defaults.get("min_new_tokens", 0)))
         values["min_new_tokens"] = min(floor, values["max_new_tokens"])
         if self.spec.family == "nllb":
             values["forced_bos_token_id"] = self.tokenizer.convert_tokens_to_ids(
@@ -284,6 +288,38 @@ DECODING_KEYS = (
     "num_beams", "length_penalty", "no_repeat_ngram_size", "repetition_penalty",
     "early_stopping",
 )  # fmt: skip
+CHECKPOINT_KEYS = (*DECODING_KEYS, "min_length", "max_length", "forced_bos_token_id",
+                   "forced_eos_token_id")  # fmt: skip
+
+
+def checkpoint_generation(folder: Path, task: str) -> dict[str, Any]:
+    """The checkpoint's own generation settings, lengths as new tokens.
+
+    From generation_config.json; a checkpoint without one (distilbart-cnn, older BARTs)
+    keeps them in config.json, under ``task_specific_params`` for its task or at the top,
+    where transformers 5 no longer applies them and CTranslate2 never looks.
+    """
+    own = folder / "generation_config.json"
+    try:
+        raw = json.loads((own if own.is_file() else folder / "config.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    found = {k: raw[k] for k in CHECKPOINT_KEYS if raw.get(k) is not None}
+    if not own.is_file():
+        specific = (raw.get("task_specific_params") or {}).get(task)
+        if isinstance(specific, dict):
+            found.update({k: specific[k] for k in CHECKPOINT_KEYS if specific.get(k) is not None})
+        if found:
+            logger.info("%s has no generation_config.json; using the generation settings in its "
+                        "config.json: %s", folder, found)  # fmt: skip
+    # Lengths count the decoder's start token; new tokens do not.
+    if isinstance(found.get("max_length"), int):
+        found["max_new_tokens"] = max(1, found.pop("max_length") - 1)
+    if isinstance(found.get("min_length"), int):
+        found["min_new_tokens"] = max(0, found.pop("min_length") - 1)
+    return found
 
 
 def token_batches(lengths: Sequence[int], max_tokens: int, max_size: int) -> list[list[int]]:
@@ -422,39 +458,11 @@ def default_budget(device: str) -> int:
     return max(2**30, free // 2)
 
 
-def is_cached(spec: ModelSpec) -> bool:
-    """Whether the model's files are on this machine (a local folder or the hub cache)."""
-    if spec.local_path is not None:
-        return True
-    from huggingface_hub import try_to_load_from_cache
-
-    found = try_to_load_from_cache(spec.id, "config.json", revision=spec.revision)
-    return isinstance(found, str)
-
-
-@functools.lru_cache(maxsize=1)
-def hub_reachable(timeout: float = 3.0) -> bool:
-    """One quick TCP probe of the hub per process, so an offline run fails in seconds
-    instead of waiting through huggingface_hub's retries for every model."""
-    from huggingface_hub import constants
-
-    url = urlparse(constants.ENDPOINT)
-    port = url.port or (443 if url.scheme == "https" else 80)
-    try:
-        with socket.create_connection((url.hostname or "", port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-HUB_PATTERNS = ["*.json", "*.safetensors", "*.model", "*.spm", "*.txt", "*.tiktoken"]
-
-
 def load_model(spec: ModelSpec, device: str, needed_by: str, config: Config) -> Seq2Seq:
     """The tokenizer and a backend for the weights (loaded later, by the pool); every
     failure becomes one ModelLoadError line. A model that CTranslate2 cannot take runs on
     transformers, with a warning that says why."""
-    from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+    from transformers import AutoConfig, AutoTokenizer
 
     def load(source: str, common: dict[str, Any]) -> Seq2Seq:
         logger.info("opening %s model '%s' from %s", spec.task, spec.name, source)
@@ -462,10 +470,7 @@ def load_model(spec: ModelSpec, device: str, needed_by: str, config: Config) -> 
         local = {**common, "revision": None, "local_files_only": True}
         tokenizer = AutoTokenizer.from_pretrained(folder, **local)
         hf_config = AutoConfig.from_pretrained(folder, **local)
-        try:
-            defaults = GenerationConfig.from_pretrained(folder, **local).to_dict()
-        except OSError:
-            defaults = {}
+        defaults = checkpoint_generation(folder, spec.task)
         runner: TorchRunner | CT2Runner | None = None
         if config.backend(spec) == "ctranslate2":
             compute = compute_type(spec, config, device)
@@ -514,20 +519,16 @@ def local_folder(spec: ModelSpec, device: str, needed_by: str) -> Path:
 
 
 def _folder(spec: ModelSpec, source: str, common: dict[str, Any]) -> Path:
-    """A local model's folder, or a hub model's snapshot (downloaded when allowed)."""
+    """A local model's folder, or a hub model's snapshot; one not here yet is pulled now,
+    resolved, checked and recorded as `summarize models pull` does (self-check aside)."""
     if spec.local_path:
         return Path(source)
-    from huggingface_hub import snapshot_download
-
-    patterns = [*HUB_PATTERNS, *(["*.bin"] if spec.allow_pickle else [])]
-    return Path(
-        snapshot_download(
-            spec.id,
-            revision=spec.revision,
-            allow_patterns=patterns,
-            local_files_only=common["local_files_only"],
-        )
-    )
+    if common["local_files_only"]:
+        return snapshot(spec, local_files_only=True)
+    folder, resolved = pull(spec)
+    if resolved.note:
+        logger.warning("%s", resolved.note)
+    return folder
 
 
 def _set_torch_threads(requested: int, device: str) -> None:
@@ -549,10 +550,11 @@ def load_embedder(spec: ModelSpec, device: str, needed_by: str, target: str = "e
     def load(source: str, common: dict[str, Any]) -> Embedder:
         logger.info("loading embedding model '%s' from %s on %s", spec.name, source, device)
         model = SentenceTransformer(
-            source,
+            str(_folder(spec, source, common)),
             device=device,
             model_kwargs={"use_safetensors": None if spec.allow_pickle else True},
-            **common,
+            trust_remote_code=False,
+            local_files_only=True,
         )
         model.eval()
         return Embedder(spec=spec, model=model, batch_size=spec.batch_size)
@@ -570,7 +572,7 @@ def _guarded_load(
     if not cached and (offline or not hub_reachable()):
         raise ModelLoadError(_missing_message(spec, needed_by))
     common: dict[str, Any] = {
-        "revision": spec.revision,
+        "revision": spec.load_revision,
         "trust_remote_code": False,
         "local_files_only": cached,
     }
@@ -578,6 +580,8 @@ def _guarded_load(
         _check_weights(spec)
     try:
         return load(source, common)
+    except HubError as exc:
+        raise ModelLoadError(f"{exc} (needed by {needed_by})") from exc
     except OSError as exc:
         if not cached:
             raise ModelLoadError(_missing_message(spec, needed_by)) from exc

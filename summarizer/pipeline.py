@@ -16,13 +16,15 @@ from pathlib import Path
 import regex
 
 from .briefs import Faithfulness, write_briefs
+from .checks import degenerate
 from .clean import clean
 from .config import TFIDF, Config, ConfigError, Engine, ModelSpec, load_config
 from .digest import Digest, build_digest, sources_table
 from .guard import Flag
+from .hub import is_cached, with_lock
 from .ingest import Document, IngestError, article_id, read_source
 from .language import detect, language_name, main_script, sentence_languages
-from .models import ModelLoadError, ModelPool, Seq2Seq, is_cached, runtime_tag
+from .models import ModelLoadError, ModelPool, Seq2Seq, runtime_tag
 from .segment import Sentence, split_sentences
 from .similarity import Embedder, Similarity
 from .store import Store, content_hash, digest_of, model_key
@@ -84,6 +86,8 @@ class Article:
     translation_model: str | None = None
     warnings: list[str] = field(default_factory=list)
     hash: str = ""  # of the cleaned content: syndicated copies share it
+    # Model outputs found empty or looping: "translations" (sentences), "brief" (replaced).
+    output_flags: dict[str, int] = field(default_factory=lambda: {"translations": 0, "brief": 0})
 
 
 @dataclass
@@ -103,6 +107,10 @@ class Result:
     failed: list[Failure]
     models: dict[str, str]
     options: Options = field(default_factory=Options)
+
+    def flagged_outputs(self) -> dict[str, int]:
+        """Model outputs found empty or looping in this run, by kind (see `checks`)."""
+        return count_flags(self.articles, self.digest)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -153,7 +161,7 @@ class Summarizer:
         device: str = "auto",
         store: Store | str | os.PathLike[str] | None = None,
     ) -> None:
-        self.config = config if isinstance(config, Config) else load_config(config)
+        self.config = with_lock(config if isinstance(config, Config) else load_config(config))
         self.pool = ModelPool(self.config, device)
         self.store = store if isinstance(store, Store) or store is None else Store(store)
         self._model_keys: dict[str, str] = {}  # model name -> store key (stats weight files)
@@ -573,12 +581,53 @@ def _article(p: _Prepared, record: dict, model: str | None) -> Article:
         Segment(s.text, t, s.paragraph, s.start, s.end)
         for s, t in zip(p.sentences, record["segments"], strict=True)
     ]
+    flagged = _degenerate_translations(segments, model, warnings) if model else 0
     return Article(
         id=p.id, source=p.doc.source, title=p.title, title_translation=record.get("title"),
         published=p.published, language=p.lang, language_confidence=p.confidence,
         original=p.body, translation=_join_segments(segments), segments=segments,
         translation_model=model, warnings=warnings, hash=p.hash,
+        output_flags={"translations": flagged, "brief": 0},
     )  # fmt: skip
+
+
+def _degenerate_translations(segments: list[Segment], model: str, warnings: list[str]) -> int:
+    """Warn about sentences whose translation came back empty or looping; how many."""
+    found = {i: degenerate(s.translation) for i, s in enumerate(segments) if s.source.strip()}
+    bad = {i: problem for i, problem in found.items() if problem is not None}
+    for kind, what in (("empty", "came back empty"), ("repetition", "loop")):
+        hits = [i for i, problem in bad.items() if problem.kind == kind]
+        if not hits:
+            continue
+        shown = ", ".join(str(i + 1) for i in hits[:10]) + (", ..." if len(hits) > 10 else "")
+        example = "" if kind == "empty" else f" (sentence {hits[0] + 1}: {bad[hits[0]].detail})"
+        warnings.append(
+            f"{len(hits)} of {len(segments)} sentence translation(s) from {model} {what}"
+            f"{example}: sentence(s) {shown}; the model may be broken, see `summarize models "
+            "check`"
+        )
+    return len(bad)
+
+
+def count_flags(articles: Sequence[Article], digest: Digest) -> dict[str, int]:
+    """Empty or looping model outputs of a run: translated sentences, briefs replaced by
+    key sentences, digest points left out."""
+    counts = {
+        "translations": sum(a.output_flags.get("translations", 0) for a in articles),
+        "briefs": sum(a.output_flags.get("brief", 0) for a in articles),
+        "points": digest.output_flags.get("points", 0),
+    }
+    return {k: v for k, v in counts.items() if v}
+
+
+def describe_flags(counts: dict[str, int]) -> str:
+    """'2 empty or looping model outputs (1 sentence translation, 1 brief)', or ''."""
+    if not counts:
+        return ""
+    names = {"translations": "sentence translation", "briefs": "brief", "points": "digest point"}
+    parts = ", ".join(f"{n} {names[k]}{'s' if n != 1 else ''}" for k, n in counts.items())
+    total = sum(counts.values())
+    return f"{total} empty or looping model output{'s' if total != 1 else ''} flagged ({parts})"
 
 
 def brief_record(article: Article, notes: list[str], faith: Faithfulness) -> dict:
@@ -589,6 +638,7 @@ def brief_record(article: Article, notes: list[str], faith: Faithfulness) -> dic
         "warnings": [asdict(f) for f in article.brief_warnings],
         "notes": notes,
         "faith": asdict(faith),
+        "flagged": article.output_flags.get("brief", 0),
     }
 
 
@@ -598,6 +648,8 @@ def apply_brief(article: Article, record: dict) -> Faithfulness:
     article.brief_segments = list(record["segments"])
     article.brief_warnings = [Flag(**f) for f in record["warnings"]]
     article.warnings += [n for n in record["notes"] if n not in article.warnings]
+    if record.get("flagged"):
+        article.output_flags["brief"] = record["flagged"]
     return Faithfulness(**record["faith"])
 
 

@@ -92,7 +92,7 @@ def model_key(spec: ModelSpec, runtime: str = "") -> str:
     settings = [spec.max_input_tokens, spec.prefix, spec.generation, weights]
     if runtime:
         settings.append(runtime)
-    return f"{spec.source}@{spec.revision or 'default'}#{digest_of(settings)}"
+    return f"{spec.source}@{spec.load_revision or 'default'}#{digest_of(settings)}"
 
 
 def _now() -> str:

@@ -35,9 +35,7 @@ def summarize_many(
     halves) gets "" and its index there with the reason; without it, the error is raised.
     """
     limit = model.max_input_tokens
-    # Partial summaries must be well under the input limit for the reduce rounds to converge.
-    max_new = max(8, min(math.ceil(words * TOKENS_PER_WORD) + 8, limit // 3))
-    min_new = min(max_new // 2, max(1, int(words * 0.6)))
+    max_new, min_new = summary_tokens(words, limit)
     counter = model.counter()
     pending = {i: t for i, t in enumerate(texts) if t.strip()}
     results = {i: "" for i in range(len(texts))}
@@ -87,6 +85,13 @@ def summarize_many(
         logger.warning("summary %d did not converge in %d rounds", i, MAX_ROUNDS)
         results[i] = fit_words(text, words)
     return [results[i] for i in range(len(texts))]
+
+
+def summary_tokens(words: int, limit: int) -> tuple[int, int]:
+    """New tokens (at most, at least) for a summary of ``words`` words by a model that reads
+    ``limit`` tokens: partial summaries stay well under the limit, so map-reduce converges."""
+    max_new = max(8, min(math.ceil(words * TOKENS_PER_WORD) + 8, limit // 3))
+    return max_new, min(max_new // 2, max(1, int(words * 0.6)))
 
 
 def fit_words(text: str, words: int) -> str:

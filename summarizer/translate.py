@@ -80,11 +80,11 @@ def translate_jobs(
                     f"'{name}' (route '{config.route_name(job.lang)}'); add a route for "
                     f"'{job.lang}' to a model that covers it in models.yaml",
                 )
-        results.update(_translate_group(model, runnable, show_progress))
+        results.update(translate_group(model, runnable, show_progress))
     return results
 
 
-def _translate_group(
+def translate_group(
     model: Seq2Seq, jobs: list[TranslationJob], show_progress: bool
 ) -> dict[Hashable, TranslationOutcome]:
     """One model, many articles: split what is too long, translate all parts together."""

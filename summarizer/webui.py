@@ -29,7 +29,7 @@ from .fetch import Fetcher, FetchSettings, fetch_page
 from .formats import UPLOAD_SUFFIXES, read_upload, split_pasted
 from .ingest import MAX_BYTES, Document, IngestError
 from .language import detect, language_name
-from .pipeline import Failure, Options, Result, Summarizer
+from .pipeline import Failure, Options, Result, Summarizer, describe_flags
 from .render import render
 from .report import CSS, report_body
 from .utils import Cancelled, atomic_write
@@ -253,6 +253,8 @@ class WebApp:
                 f"; faithfulness: {f.flagged} of {f.checked} summary sentences ({f.share:.0%}) "
                 "name a number, date or name not in their source"
             )
+        if flagged := describe_flags(result.flagged_outputs()):
+            done += f"; {flagged} (see the articles' warnings)"
         status = _status(done + ".", [f.error for f in result.failed])
         return (
             articles,
