@@ -174,6 +174,9 @@ def check_models(
 ) -> int:
     """Self-check each model (every used translation and summarization model by default);
     1 when any fails. Results are kept in the lock."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # its per-model "Loading weights" bars
     config = with_lock(config)
     names = list(names) or [n for n in used_models(config) if config.models[n].task != "embedding"]
     known(config, names)
