@@ -287,6 +287,7 @@ def _call(spec: ModelSpec, revision: str, fn: Any) -> Any:
     from huggingface_hub.errors import (
         GatedRepoError,
         HfHubHTTPError,
+        OfflineModeIsEnabled,
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
@@ -323,6 +324,10 @@ def _call(spec: ModelSpec, revision: str, fn: Any) -> Any:
         raise HubError(f"{who}: the hub answered HTTP {status}: {_line(exc)}") from None
     except HubError:
         raise
+    except OfflineModeIsEnabled:
+        raise HubError(
+            f"{who}: HF_HUB_OFFLINE is set, and pulling needs the hub: unset it to pull"
+        ) from None
     except Exception as exc:  # no connection (httpx's errors are not OSErrors), a bad reply
         from huggingface_hub import constants
 

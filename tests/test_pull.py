@@ -184,3 +184,10 @@ def test_pull_then_the_first_run_offline_loads_exactly_that_commit(
                             capture_output=True, text=True, timeout=120, cwd=ROOT)  # fmt: skip
     row = next(line for line in listed.stdout.splitlines() if line.startswith("tiny "))
     assert "FAILED" in row and published["bot"][:12] in row
+
+
+def test_pull_offline_says_so(tmp_path: Path) -> None:
+    """The test session runs with HF_HUB_OFFLINE=1 (conftest): pulling says what to unset."""
+    status, lines = pull(registry(tmp_path, {"any": "org/any"}), "--no-check")
+    assert status == 1
+    assert any("HF_HUB_OFFLINE is set, and pulling needs the hub" in line for line in lines)
