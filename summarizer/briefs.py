@@ -111,6 +111,12 @@ def write_briefs(
             else:
                 _one_brief(article, engine, texts[i] if texts else "", sim, words, strict,
                            reports[i])  # fmt: skip
+            if not article.brief.strip():  # never an empty brief without a word on why
+                article.warnings.append(
+                    "no brief: the article's translation has no text to brief"
+                    if not article.translation.strip()
+                    else "no brief: no sentence of the translation could make one"
+                )
             bar.update(1)
     return reports
 

@@ -85,6 +85,7 @@ def test_an_empty_translation_is_flagged_and_no_empty_point_is_rendered(
     assert any("came back empty" in w and "models check" in w for w in german["warnings"])
     assert all(p["text"].strip() for p in result["digest"]["points"])
     assert german["brief"] == ""  # nothing to brief: said, not faked
+    assert "no brief: the article's translation has no text to brief" in german["warnings"]
     markdown = main([*args, str(GERMAN), "-o", str(tmp_path / "d.md")])
     assert markdown == 0
     assert "- \n" not in (tmp_path / "d.md").read_text(encoding="utf-8")
