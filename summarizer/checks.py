@@ -61,6 +61,8 @@ SCRIPT_SHARE = 0.1  # of the output's letters in the source's (non-target) scrip
 COPY_OVERLAP = 0.6  # of (non-name) words shared both ways: FLORES de-en reaches 0.33
 RUN = 4  # the same word this many times in a row
 CHAR_RUN = 6  # the same character, in scripts written without spaces
+# The same 1 to 4 letters 6 times or more in a row within a word ("ذاذاذاذاذاذا").
+STUTTER = regex.compile(r"((?:\p{L}\p{M}*){1,4}?)\1{5,}")
 LOOPS = 3  # the same n-gram (n >= 2) this many times in a row
 MAX_PERIOD = 50  # longest n-gram (tokens) looked for as a loop
 COVER = 0.5  # one n-gram's share of all the tokens ...
@@ -427,6 +429,10 @@ def _repetition(text: str) -> Problem | None:
             if count >= LOOPS and count * size >= COVER * n:
                 share = round(100 * count * size / n)
                 return Problem("repetition", f"'{_join(gram, chars)}' makes up {share}% of it")
+    if stutter := STUTTER.search(text):  # inside one word: "ذاذاذاذاذاذا", "lululululu"
+        unit = stutter.group(1)
+        copies = len(stutter.group()) // len(unit)
+        return Problem("repetition", f"repeats '{unit}' {copies} times inside a word")
     said = Counter(
         " ".join(WORDS.findall(s.casefold())) for s in regex.split(r"[.!?。！？]+", text)
     )
