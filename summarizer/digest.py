@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("summarizer")
 
 MAX_EVIDENCE = 3  # cited sentences per article and point
+# Shown for a story whose every candidate point was empty or looping (a broken model).
+NO_POINTS = "No point could be made: every candidate was empty or looping (see the notes)."
 SUPPORT_WEIGHT = 0.4  # how much cross-article support adds to an extractive point's rank
 
 
@@ -276,7 +278,8 @@ def _extractive_drafts(
         top = max(scores) or 1.0
         lengths = [len(s.translation.split()) for s in article.segments]
         for k in select(scores, lengths, brief_words):
-            candidates.append((article, k, scores[k] / top))
+            if degenerate(article.segments[k].translation) is None:  # never a looping point
+                candidates.append((article, k, scores[k] / top))
     if not candidates:
         return []
     texts = [a.segments[k].translation for a, k, _ in candidates]

@@ -11,7 +11,7 @@ from typing import Literal
 
 import regex
 
-from .digest import DigestPoint
+from .digest import NO_POINTS, DigestPoint
 from .language import is_rtl, language_name
 from .pipeline import Result
 
@@ -57,7 +57,7 @@ def to_markdown(result: Result) -> str:
     esc = _escape
     digest = result.digest
     out: list[str] = []
-    if digest.points:
+    if digest.stories:
         out += ["# Digest", ""]
         for story in digest.stories:
             dates = _dates(story.first_date, story.last_date)
@@ -67,6 +67,8 @@ def to_markdown(result: Result) -> str:
                 f"{dates}; {len(story.articles)} article{'s' * (len(story.articles) != 1)}",
                 "",
             ]
+            if not story.points:
+                out.append(f"- {NO_POINTS}")
             for i in story.points:
                 point = digest.points[i]
                 cites = "; ".join(

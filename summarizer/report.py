@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 
+from .digest import NO_POINTS
 from .language import is_rtl, language_name
 from .pipeline import Article, Result
 from .render import anchor, cited, support_label
@@ -97,7 +98,7 @@ def _summary_line(result: Result) -> str:
 
 def _digest(result: Result, articles: dict[str, Article]) -> list[str]:
     d = result.digest
-    if not d.points:
+    if not d.stories:
         return []
     out = ['<section id="digest"><h2>Digest</h2>']
     out += [f'<p class="flag">{_e(w)}</p>' for w in d.warnings]
@@ -109,6 +110,8 @@ def _digest(result: Result, articles: dict[str, Article]) -> list[str]:
         out.append(f"<h3>{_e(story.headline)}</h3>")
         count = _count(len(story.articles), "article")
         out.append(f'<p class="dates">{_e(dates)}; {count}</p><ul>')
+        if not story.points:
+            out.append(f'<li class="point unsupported">{_e(NO_POINTS)}</li>')
         for i in story.points:
             point = d.points[i]
             kind = (
