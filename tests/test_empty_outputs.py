@@ -130,3 +130,14 @@ def test_models_check_fails_the_tiny_random_models_naming_reasons(
     listed = capsys.readouterr().out
     row = next(line for line in listed.splitlines() if line.startswith("tiny-bart "))
     assert " FAILED " in row
+
+
+def test_a_story_left_without_points_says_why(broken: Path, tmp_path: Path) -> None:
+    from summarizer.digest import NO_POINTS
+
+    config = with_routes(broken, tmp_path, {"de: tiny-marian": "de: loop-marian"})
+    for fmt in ("md", "html"):
+        out = tmp_path / f"digest.{fmt}"
+        main(["--config", str(config), "--engine", "extractive", "-q", str(GERMAN), "-o", str(out)])
+        text = out.read_text(encoding="utf-8")
+        assert NO_POINTS in text and "loop (sentence " in text
