@@ -101,8 +101,9 @@ def list_models(config: Config, say: Say) -> int:
 def pull_models(config: Config, names: Sequence[str], device: str, check: bool, say: Say) -> int:
     """Fetch each model (all used ones by default), then self-check what was fetched."""
     known(config, names)
-    status, pulled = 0, []
-    for name in names or used_models(config):
+    wanted = list(names) or used_models(config)
+    pulled: list[str] = []
+    for name in wanted:
         spec = config.models[name]
         if spec.local_path is not None:
             say(f"{name}: local folder {spec.local_path}, nothing to fetch")
@@ -112,7 +113,6 @@ def pull_models(config: Config, names: Sequence[str], device: str, check: bool, 
             folder, resolved = pull(spec)
         except HubError as exc:
             say(f"summarize: error: {exc}")
-            status = 1
             continue
         if resolved.note:
             say(resolved.note)
@@ -120,12 +120,16 @@ def pull_models(config: Config, names: Sequence[str], device: str, check: bool, 
         say(f"{name}: {spec.id} at {resolved.ref} (commit {resolved.commit[:12]}), "
             f"{size:,.0f} MB -> {folder}")  # fmt: skip
         pulled.append(name)
-    if check:
-        status |= check_models(config, [n for n in pulled if config.models[n].task != "embedding"],
-                               device, say)  # fmt: skip
-    if status:
-        say("summarize: some models were not pulled or failed their self-check (see above)")
-    return status
+    missing = len(wanted) - len(pulled)
+    checkable = [n for n in pulled if config.models[n].task != "embedding"]
+    failed = 0
+    if check and checkable:  # (an empty list would mean every model to check_models)
+        failed = check_models(config, checkable, device, say, count=True)
+    if missing or failed:
+        said = [f"{missing} of {len(wanted)} model(s) not pulled"] if missing else []
+        said += [f"{failed} failed the self-check"] if failed else []
+        say(f"summarize: {' and '.join(said)} (see above)")
+    return 1 if missing or failed else 0
 
 
 def convert_models(
@@ -170,10 +174,15 @@ def convert_models(
 
 
 def check_models(
-    config: Config, names: Sequence[str], device: str, say: Say, lang: str | None = None
+    config: Config,
+    names: Sequence[str],
+    device: str,
+    say: Say,
+    lang: str | None = None,
+    count: bool = False,
 ) -> int:
     """Self-check each model (every used translation and summarization model by default);
-    1 when any fails. Results are kept in the lock."""
+    1 when any fails (with ``count``: how many failed). Results are kept in the lock."""
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # its per-model "Loading weights" bars
@@ -181,7 +190,7 @@ def check_models(
     names = list(names) or [n for n in used_models(config) if config.models[n].task != "embedding"]
     known(config, names)
     pool = ModelPool(config, device)
-    status = 0
+    failed = 0
     for name in names:
         spec = config.models[name]
         if spec.task == "embedding":
@@ -191,13 +200,13 @@ def check_models(
             result = check_model(pool, config, name, lang)
         except ModelLoadError as exc:
             say(f"summarize: error: {exc}")
-            status = 1
+            failed += 1
             continue
         record_check(spec, result.runtime, result.reasons)
         for line in result.lines():
             say(line)
-        status |= not result.ok
-    return status
+        failed += not result.ok
+    return failed if count else int(bool(failed))
 
 
 def check_model(pool: ModelPool, config: Config, name: str, lang: str | None = None) -> CheckResult:

@@ -191,3 +191,16 @@ def test_pull_offline_says_so(tmp_path: Path) -> None:
     status, lines = pull(registry(tmp_path, {"any": "org/any"}), "--no-check")
     assert status == 1
     assert any("HF_HUB_OFFLINE is set, and pulling needs the hub" in line for line in lines)
+
+
+def test_a_model_that_was_not_pulled_is_not_checked(
+    hub: LocalHub, published: dict[str, str], tmp_path: Path
+) -> None:
+    status, lines = pull(registry(tmp_path, {"bad": "org/missing", "good": "org/on-main"}),
+                         "bad", "good")  # fmt: skip
+    assert status == 1
+    assert not any("needed by `models check`" in line for line in lines)
+    assert any(line.startswith("good: FAILED (") for line in lines)  # random weights
+    assert (
+        lines[-1] == "summarize: 1 of 2 model(s) not pulled and 1 failed the self-check (see above)"
+    )
