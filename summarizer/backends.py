@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import ModelSpec
+from .utils import weights_fingerprint
 
 logger = logging.getLogger("summarizer")
 
@@ -280,7 +281,7 @@ def _expected_marker(folder: Path, compute_type: str) -> dict[str, Any]:
     ct2 = import_ctranslate2()
     return {
         "source": str(folder),
-        "weights": _fingerprint(folder),
+        "weights": weights_fingerprint(folder),
         "compute_type": compute_type,
         "ctranslate2": ct2.__version__.split(".")[0],
     }
@@ -295,11 +296,6 @@ def _candidates(spec: ModelSpec, folder: Path, compute_type: str) -> list[Path]:
     name = f"ctranslate2-{compute_type}"
     cache = Path(user_cache_dir("summarizer")) / "ctranslate2"
     return [folder / name, cache / f"{spec.name}-{digest_of(str(folder))[:12]}" / name]
-
-
-def _fingerprint(folder: Path) -> list[list[Any]]:
-    files = sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin"))
-    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in files]
 
 
 def _marker(target: Path) -> dict[str, Any] | None:

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .config import Config, ModelSpec
-from .utils import atomic_write
+from .utils import atomic_write, weights_fingerprint
 
 logger = logging.getLogger("summarizer")
 
@@ -275,11 +275,6 @@ def check_status(spec: ModelSpec, entries: dict[str, dict[str, Any]]) -> str:
     if spec.local_path is None and entry.get("commit") not in (None, spec.load_revision):
         return "-"
     return "ok" if all(c.get("ok") for c in entry["checks"].values()) else "FAILED"
-
-
-def weights_fingerprint(folder: Path) -> list[list[Any]]:
-    files = sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin"))
-    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in files]
 
 
 def _call(spec: ModelSpec, revision: str, fn: Any) -> Any:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import ModelSpec
+from .utils import weights_fingerprint
 
 logger = logging.getLogger("summarizer")
 
@@ -82,13 +83,7 @@ def model_key(spec: ModelSpec, runtime: str = "") -> str:
     A local folder's weights are fingerprinted by file size and time, so replacing the
     model invalidates what it produced.
     """
-    weights: list[Any] = []
-    if spec.local_path is not None:
-        for path in sorted(spec.local_path.glob("*.safetensors")) + sorted(
-            spec.local_path.glob("*.bin")
-        ):
-            stat = path.stat()
-            weights.append([path.name, stat.st_size, stat.st_mtime_ns])
+    weights = weights_fingerprint(spec.local_path) if spec.local_path is not None else []
     settings = [spec.max_input_tokens, spec.prefix, spec.generation, weights]
     if runtime:
         settings.append(runtime)

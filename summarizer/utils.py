@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -53,6 +54,12 @@ def write_temp(path: str | os.PathLike[str], text: str) -> Path:
             os.unlink(tmp)
         raise
     return Path(tmp)
+
+
+def weights_fingerprint(folder: Path) -> list[list[Any]]:
+    """Name, size and time of a model folder's weight files: replaced weights change it."""
+    files = sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin"))
+    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in files]
 
 
 def _umask() -> int:
