@@ -593,7 +593,11 @@ def _article(p: _Prepared, record: dict, model: str | None) -> Article:
 
 def _degenerate_translations(segments: list[Segment], model: str, warnings: list[str]) -> int:
     """Warn about sentences whose translation came back empty or looping; how many."""
-    found = {i: degenerate(s.translation) for i, s in enumerate(segments) if s.source.strip()}
+    found = {  # a source of only punctuation may well come back empty
+        i: degenerate(s.translation)
+        for i, s in enumerate(segments)
+        if any(ch.isalnum() for ch in s.source)
+    }
     bad = {i: problem for i, problem in found.items() if problem is not None}
     for kind, what in (("empty", "came back empty"), ("repetition", "loop")):
         hits = [i for i, problem in bad.items() if problem.kind == kind]
