@@ -87,7 +87,7 @@ def our_texts() -> list[str]:
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Tiny Marian, NLLB, M2M100, BART and sentence-transformers models, and their yaml."""
-    from summarizer.bench.build import (
+    from bench.build import (
         build_bart,
         build_m2m100,
         build_marian,

@@ -34,7 +34,7 @@ import torch
 from safetensors.torch import load_file
 from safetensors.torch import save as save_safetensors
 
-from summarizer.bench.build import (
+from bench.build import (
     M2M100_LANGUAGE_CODES,
     SEED,
     Arch,

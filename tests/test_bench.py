@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.bench.run import METHODS, STAGES, main
+from bench.run import METHODS, STAGES, main
 
 
 @pytest.mark.slow

@@ -4,7 +4,7 @@ its CTranslate2 backend, on the same articles, with random-weight models of the 
 Decoding length is fixed (min = max new tokens), so random weights cost what real ones do.
 Every (stage, method) runs in a fresh process, so peak memory and load time are its own.
 
-    python -m summarizer.bench [--quick] [--json PATH] [--models DIR]
+    python -m bench [--quick] [--json PATH] [--models DIR]    (from the repository root)
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 logger = logging.getLogger("summarizer")
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]  # the repository root (bench/ is not installed)
 TEXTS = [ROOT / "examples", ROOT / "tests" / "data"]  # the project's own articles
 STAGES = ("translation", "summarization", "pipeline")
 METHODS = ("naive", "transformers", "ctranslate2")
@@ -116,7 +116,7 @@ def our_articles() -> dict[str, list[str]]:
 
 def bench_input(size: str) -> dict[str, Any]:
     """Fixed articles: per language, sentences of our texts taken in turn."""
-    from ..segment import split_sentences
+    from summarizer.segment import split_sentences
 
     plan, texts = SIZES[size], our_articles()
     articles = []
@@ -140,7 +140,7 @@ def bench_input(size: str) -> dict[str, Any]:
 
 def child(stages: list[str], method: str, config_path: str, data: dict[str, Any]) -> dict[str, Any]:
     """Run ``stages`` with ``method``; peak RSS is this process's so far after each."""
-    from ..config import load_config
+    from summarizer.config import load_config
 
     config = load_config(config_path)
     if method != "naive":
@@ -167,9 +167,9 @@ def peak_rss_mb() -> int:
 
 
 def _ours(stage: str, config: Any, data: dict[str, Any]) -> dict[str, Any]:
-    from ..models import ModelPool
-    from ..summarize import summarize_many
-    from ..translate import TranslationJob, translate_jobs
+    from summarizer.models import ModelPool
+    from summarizer.summarize import summarize_many
+    from summarizer.translate import TranslationJob, translate_jobs
 
     if stage == "pipeline":
         return _ours_pipeline(config, data)
@@ -198,8 +198,8 @@ def _ours(stage: str, config: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ours_pipeline(config: Any, data: dict[str, Any]) -> dict[str, Any]:
-    from ..ingest import Document
-    from ..pipeline import Options, Summarizer
+    from summarizer.ingest import Document
+    from summarizer.pipeline import Options, Summarizer
 
     summarizer = Summarizer(config, device="cpu")
     start = time.perf_counter()
@@ -242,7 +242,7 @@ def _naive(stage: str, config: Any, data: dict[str, Any]) -> dict[str, Any]:
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-    from ..language import nllb_code
+    from summarizer.language import nllb_code
 
     start = time.perf_counter()
     names = [config.routes[a["lang"]] for a in data["articles"]] if stage != "summarization" else []
@@ -320,7 +320,7 @@ def _figures(load: float, seconds: float, items: int, tokens: int | None) -> dic
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m summarizer.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a small input (under 2 minutes)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures here as JSON")
     parser.add_argument("--models", metavar="DIR", help="where the built models are kept")
@@ -375,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     sys.stdout.write(report(results))
     if args.json:
-        from ..utils import atomic_write
+        from summarizer.utils import atomic_write
 
         atomic_write(args.json, json.dumps(results, indent=2) + "\n")
     return 0
@@ -383,8 +383,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _convert_first(config: Path, data: dict[str, Any]) -> None:
     """Conversion is a one-off per model (cached beside it), not part of any timing."""
-    from ..config import load_config
-    from ..models import ModelPool
+    from summarizer.config import load_config
+    from summarizer.models import ModelPool
 
     pool = ModelPool(load_config(config), "cpu")
     for name in dict.fromkeys([pool.config.routes[a["lang"]] for a in data["articles"]]):
@@ -399,8 +399,11 @@ def _spawn(
     logger.info("%s: %s ...", label, method)
     spec = json.dumps({"stages": stages, "method": method, "config": str(config), "data": data})
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    # bench/ lives at the repository root, not in the installed package: the child finds it
+    # there whatever the current directory.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     proc = subprocess.run(
-        [sys.executable, "-m", "summarizer.bench", "--child", spec],
+        [sys.executable, "-m", "bench", "--child", spec],
         capture_output=True,
         text=True,
         env=env,

@@ -1,4 +1,4 @@
-"""python -m summarizer.bench: see summarizer/bench/run.py."""
+"""python -m bench (from the repository root): see bench/run.py."""
 
 from __future__ import annotations
 
