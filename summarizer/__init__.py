@@ -6,10 +6,20 @@ from __future__ import annotations
 import logging
 
 from .config import Config, ConfigError, load_config
-from .digest import Digest, DigestPoint
-from .ingest import Document, IngestError
 from .models import ModelLoadError
-from .pipeline import Article, Failure, Options, Result, Segment, Summarizer
+from .pipeline import Summarizer
+from .types import (
+    Article,
+    Digest,
+    DigestPoint,
+    Document,
+    Failure,
+    IngestError,
+    Options,
+    Result,
+    Segment,
+    SummarizerError,
+)
 
 __version__ = "0.1.0"
 __all__ = [
@@ -26,6 +36,7 @@ __all__ = [
     "Result",
     "Segment",
     "Summarizer",
+    "SummarizerError",
     "load_config",
 ]
 

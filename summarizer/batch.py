@@ -32,23 +32,9 @@ from types import FrameType
 from typing import Literal
 from urllib.parse import urlsplit
 
-from .briefs import Faithfulness
 from .fetch import Fetcher, FetchSettings
-from .ingest import Document, IngestError
 from .inputs import Plan, documents, plan
-from .models import one_line
-from .pipeline import (
-    Article,
-    Failure,
-    Options,
-    Result,
-    Stages,
-    Summarizer,
-    _article,
-    _Prepared,
-    apply_brief,
-    describe_flags,
-)
+from .pipeline import Stages, Summarizer, apply_brief, article_from
 from .render import FORMATS, render
 from .report import CSS, PAGE_CSS
 from .runners import ChunkResult, ChunkWorker, RunnerName, run_local, run_ray
@@ -56,6 +42,18 @@ from .segment import split_sentences
 from .similarity import Embedder, Similarity
 from .store import digest_of
 from .stories import group, parse_date
+from .types import (
+    Article,
+    Document,
+    Failure,
+    Faithfulness,
+    IngestError,
+    Options,
+    Prepared,
+    Result,
+    describe_flags,
+    one_line,
+)
 from .utils import progress_bar, write_temp
 
 logger = logging.getLogger("summarizer")
@@ -313,9 +311,9 @@ def _process(
     total = planned.total
     with progress_bar(total, "articles", options.show_progress, unit="article") as bar:
 
-        def chunks() -> Iterator[list[_Prepared]]:
+        def chunks() -> Iterator[list[Prepared]]:
             taken: set[str] = set()
-            pending: list[_Prepared] = []
+            pending: list[Prepared] = []
             for got in documents(planned, store, fetcher):
                 item = _prepare(summarizer, got, options, taken, report)
                 if item is None:
@@ -360,7 +358,7 @@ def _process(
 
 
 def _run(
-    chunks: Iterator[list[_Prepared]],
+    chunks: Iterator[list[Prepared]],
     summarizer: Summarizer,
     batch: BatchOptions,
     options: Options,
@@ -384,7 +382,7 @@ def _prepare(
     options: Options,
     taken: set[str],
     report: BatchReport,
-) -> tuple[_Prepared, Item] | None:
+) -> tuple[Prepared, Item] | None:
     if isinstance(got, Failure):
         report.failed.append(got)
         return None
@@ -414,7 +412,7 @@ def _settle(item: Item, error: str | None, report: BatchReport) -> None:
 
 
 def _done(
-    summarizer: Summarizer, p: _Prepared, stages: Stages, sim: Similarity, options: Options
+    summarizer: Summarizer, p: Prepared, stages: Stages, sim: Similarity, options: Options
 ) -> bool:
     """Whether the store has this text's translation and brief for these settings."""
     store = summarizer.store
@@ -491,12 +489,12 @@ def _restore_text(summarizer: Summarizer, item: Item) -> Article:
     if record is None:  # no translation needed: the text is in the target language
         record = {"title": title, "segments": [s.text for s in sentences]}
     spec = summarizer.config.route(lang)
-    prepared = _Prepared(
+    prepared = Prepared(
         doc=Document(source=item.source, text=""), id=item.id, title=title,
         published=item.published, lang=lang, confidence=item.confidence, body=body,
         sentences=sentences, warnings=list(item.warnings), hash=item.hash,
     )  # fmt: skip
-    return _article(prepared, record, spec.source if spec else None)
+    return article_from(prepared, record, spec.source if spec else None)
 
 
 class _Writer:

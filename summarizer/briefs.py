@@ -10,45 +10,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .checks import degenerate
-from .config import Engine
 from .extractive import rank, select
-from .guard import Flag, check, facts
+from .guard import check, facts
 from .segment import split_sentences
 from .similarity import Similarity
 from .summarize import summarize_many
+from .types import Article, Engine, Faithfulness, Flag
 from .utils import progress_bar
 
 if TYPE_CHECKING:
     from .models import Seq2Seq
-    from .pipeline import Article
 
 logger = logging.getLogger("summarizer")
-
-
-@dataclass
-class Faithfulness:
-    """How many summary sentences the guard checked and flagged in a run (and dropped)."""
-
-    checked: int = 0
-    flagged: int = 0
-    dropped: int = 0
-
-    @property
-    def share(self) -> float:
-        return round(self.flagged / self.checked, 4) if self.checked else 0.0
-
-    def add(self, flags: Sequence[Sequence[Flag]]) -> None:
-        self.checked += len(flags)
-        self.flagged += sum(1 for f in flags if f)
-
-    def merge(self, other: Faithfulness) -> None:
-        self.checked += other.checked
-        self.flagged += other.flagged
-        self.dropped += other.dropped
 
 
 def rank_segments(article: Article, sim: Similarity) -> list[float]:

@@ -25,7 +25,7 @@ from .config import BACKENDS, COMPUTE_TYPES, ENV_VAR, Config, ConfigError, load_
 from .store import StoreError
 
 if TYPE_CHECKING:
-    from .pipeline import Options
+    from .types import Options
 
 logger = logging.getLogger("summarizer")
 COMMANDS = ("run", "translate", "batch", "models", "serve")
@@ -324,7 +324,7 @@ def _fetch_public(sources: list, problems: list[tuple[str, str]]) -> list:
     """URL sources fetched now through a fetcher that refuses private addresses; a refused
     or failed page joins ``problems``, the rest become Documents."""
     from .fetch import Fetcher, FetchSettings, fetch_page, is_url
-    from .ingest import IngestError
+    from .types import IngestError
 
     out = []
     with Fetcher(FetchSettings(allow_private=False)) as fetcher:
@@ -341,8 +341,9 @@ def _fetch_public(sources: list, problems: list[tuple[str, str]]) -> list:
 
 def _run(args: argparse.Namespace) -> int:
     from .ingest import expand_inputs
-    from .pipeline import Failure, Summarizer, describe_flags
+    from .pipeline import Summarizer
     from .render import render
+    from .types import Failure, describe_flags
     from .utils import atomic_write
 
     if not args.verbose:  # our own bars show progress; the weight-loading bars are noise
@@ -393,7 +394,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace) -> Options:
-    from .pipeline import Options
+    from .types import Options
 
     return Options(
         brief_words=args.brief_words,

@@ -10,70 +10,37 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .briefs import Faithfulness, rank_segments, source_texts
+from .briefs import rank_segments, source_texts
 from .checks import degenerate
-from .config import Engine
 from .extractive import mmr, select
-from .guard import Flag, check, facts
+from .guard import check, facts
 from .segment import split_sentences
 from .similarity import Similarity
-from .stories import SourceRow, Story, TimelineEntry, date_range, group, parse_date, timeline
+from .stories import date_range, group, parse_date, timeline
 from .summarize import fit_words, summarize_many
+from .types import (
+    Article,
+    Digest,
+    DigestPoint,
+    Engine,
+    Evidence,
+    Flag,
+    SourceRow,
+    Story,
+)
 from .utils import progress_bar
 
 if TYPE_CHECKING:
     from .models import Seq2Seq
-    from .pipeline import Article
 
 logger = logging.getLogger("summarizer")
 
 MAX_EVIDENCE = 3  # cited sentences per article and point
-# Shown for a story whose every candidate point was empty or looping (a broken model).
-NO_POINTS = "No point could be made: every candidate was empty or looping (see the notes)."
 SUPPORT_WEIGHT = 0.4  # how much cross-article support adds to an extractive point's rank
-
-
-@dataclass
-class Evidence:
-    """A sentence that supports a point: the article id and the index of its segment."""
-
-    article: str
-    segment: int
-    score: float
-
-
-@dataclass
-class DigestPoint:
-    """One digest sentence, the articles and sentences behind it, and the guard's flags."""
-
-    text: str
-    sources: list[str] = field(default_factory=list)
-    evidence: list[Evidence] = field(default_factory=list)
-    corroborated: bool = False
-    story: int | None = None
-    warnings: list[Flag] = field(default_factory=list)
-
-
-@dataclass
-class Digest:
-    """The merged result across articles; empty text when there was nothing to digest."""
-
-    text: str
-    engine: str | None = None
-    similarity: str | None = None
-    points: list[DigestPoint] = field(default_factory=list)
-    stories: list[Story] = field(default_factory=list)
-    timeline: list[TimelineEntry] = field(default_factory=list)
-    sources: list[SourceRow] = field(default_factory=list)
-    faithfulness: Faithfulness = field(default_factory=Faithfulness)
-    warnings: list[str] = field(default_factory=list)
-    # Model outputs found empty or looping: "points" left out.
-    output_flags: dict[str, int] = field(default_factory=lambda: {"points": 0})
 
 
 def sources_table(articles: Sequence[Article]) -> list[SourceRow]:

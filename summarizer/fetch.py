@@ -29,7 +29,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.util import Retry
 
-from .ingest import MAX_BYTES, Document, IngestError, decode
+from .ingest import MAX_BYTES, decode
+from .types import Document, IngestError
 
 logger = logging.getLogger("summarizer")
 

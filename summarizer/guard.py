@@ -12,11 +12,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 import regex
 
-FlagKind = Literal["number", "amount", "date", "entity", "unsupported"]
+from .types import Flag, FlagKind
 
 NUMBER = regex.compile(
     r"(?<![\p{Nd}\p{L}])(\p{Nd}+(?:[.,٫٬]\p{Nd}+)*)"
@@ -50,19 +49,6 @@ NAME = regex.compile(
     r"\p{Lu}[\p{L}\p{M}'’-]*(?:\s+(?:(?:of|the|de|al|bin|ben|van|von|da)\s+)?\p{Lu}[\p{L}\p{M}'’-]*)*"
 )
 WORD = regex.compile(r"[\p{L}\p{M}]+")
-
-
-@dataclass(frozen=True)
-class Flag:
-    """One unsupported span of a summary sentence (offsets are within that sentence)."""
-
-    kind: FlagKind
-    span: str
-    start: int
-    end: int
-
-    def describe(self) -> str:
-        return f"{self.kind} '{self.span}' is not in the cited source"
 
 
 @dataclass(frozen=True)

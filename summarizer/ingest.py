@@ -10,11 +10,12 @@ import hashlib
 import logging
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from charset_normalizer import from_bytes
+
+from .types import Document, IngestError
 
 logger = logging.getLogger("summarizer")
 
@@ -42,27 +43,6 @@ HTML_TAG = re.compile(
     rb"</?(?:html|head|body|div|p|span|a|article|section|nav|br|h[1-6]|ul|li)\b", re.I
 )
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.S)
-
-
-class IngestError(ValueError):
-    """An input that cannot be read as an article; the message is the one-line reason."""
-
-
-@dataclass
-class Document:
-    """One article as given: where it came from and its decoded text, plus any metadata."""
-
-    source: str
-    text: str
-    title: str | None = None
-    published: str | None = None
-    lang: str | None = None
-    encoding: str = "utf-8"
-    id: str | None = None
-    author: str | None = None
-    outlet: str | None = None  # who published it: a site, paper or agency
-    topic: str | None = None  # a label given with the article (batch manifests)
-    warnings: list[str] = field(default_factory=list)  # what reading it changed or guessed
 
 
 def expand_inputs(inputs: list[str]) -> tuple[list[str], list[tuple[str, str]]]:

@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from .fetch import Fetcher, fetch_page, is_url, read_feed, read_feed_list
-from .ingest import ARTICLE_SUFFIXES, Document, IngestError, folder_articles, read_source
-from .models import one_line
-from .pipeline import Failure
+from .ingest import ARTICLE_SUFFIXES, folder_articles, read_source
 from .store import Store
+from .types import Document, Failure, IngestError, one_line
 
 logger = logging.getLogger("summarizer")
 

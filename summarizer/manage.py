@@ -17,9 +17,10 @@ from .checks import Problem, check_summary, check_translation
 from .config import Config, ConfigError
 from .hub import HubError, check_status, is_cached, pull, read_lock, record_check, with_lock
 from .language import language_name
-from .models import ModelLoadError, ModelPool, Seq2Seq, compute_type, one_line, runtime_tag
+from .models import ModelLoadError, ModelPool, Seq2Seq, compute_type, runtime_tag
 from .probes import PROBE_LANGUAGES, PROBE_PARAGRAPH, probe_sentences
 from .translate import TranslationJob, translate_group
+from .types import one_line
 
 logger = logging.getLogger("summarizer")
 

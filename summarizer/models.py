@@ -34,6 +34,7 @@ from .config import Config, ModelSpec
 from .hub import HubError, hub_reachable, is_cached, pull, snapshot
 from .language import m2m100_code, nllb_code
 from .similarity import Embedder
+from .types import one_line
 
 logger = logging.getLogger("summarizer")
 
@@ -628,8 +629,3 @@ def is_out_of_memory(exc: BaseException) -> bool:
     if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
         return True
     return "out of memory" in str(exc).lower()
-
-
-def one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text[:300] + ("..." if len(text) > 300 else "")

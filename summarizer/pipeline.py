@@ -6,7 +6,6 @@ processed lands in `Result.failed` with a one-line reason; the others go on.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Sequence
@@ -15,20 +14,32 @@ from pathlib import Path
 
 import regex
 
-from .briefs import Faithfulness, write_briefs
+from .briefs import write_briefs
 from .checks import degenerate
 from .clean import clean
 from .config import TFIDF, Config, ConfigError, Engine, ModelSpec, load_config
-from .digest import Digest, build_digest, sources_table
-from .guard import Flag
+from .digest import build_digest, sources_table
 from .hub import is_cached, with_lock
-from .ingest import Document, IngestError, article_id, read_source
+from .ingest import article_id, read_source
 from .language import detect, language_name, main_script, sentence_languages
 from .models import ModelLoadError, ModelPool, Seq2Seq, runtime_tag
-from .segment import Sentence, split_sentences
+from .segment import split_sentences
 from .similarity import Embedder, Similarity
 from .store import Store, content_hash, digest_of, model_key
 from .translate import TranslationJob, translate_jobs
+from .types import (
+    Article,
+    Digest,
+    Document,
+    Failure,
+    Faithfulness,
+    Flag,
+    IngestError,
+    Options,
+    Prepared,
+    Result,
+    Segment,
+)
 from .utils import ProgressCallback, report, reporting
 
 logger = logging.getLogger("summarizer")
@@ -36,115 +47,6 @@ logger = logging.getLogger("summarizer")
 LOW_CONFIDENCE = 0.5
 URL = regex.compile(r"(?:https?://|www\.)\S+", regex.I)
 WORD = regex.compile(r"\p{L}{2}")
-
-
-@dataclass
-class Options:
-    """Settings of one run; None means the default from models.yaml."""
-
-    brief_words: int | None = None
-    digest_words: int | None = None
-    lang: str | None = None  # force the source language of every article
-    translate_only: bool = False
-    engine: Engine | None = None  # both stages; None: each stage's engine in models.yaml
-    strict: bool = False  # drop generated sentences the faithfulness guard flags
-    story_threshold: float | None = None  # similarity needed to share a story
-    brief_model: str | None = None  # a summarization model of models.yaml for this run
-    digest_model: str | None = None
-    show_progress: bool = False
-
-
-@dataclass
-class Segment:
-    """One source sentence, its translation, its paragraph, and its offsets in `original`."""
-
-    source: str
-    translation: str
-    paragraph: int
-    start: int
-    end: int
-
-
-@dataclass
-class Article:
-    """One processed article."""
-
-    id: str
-    source: str
-    title: str | None
-    title_translation: str | None
-    published: str | None
-    language: str
-    language_confidence: float
-    original: str
-    translation: str
-    segments: list[Segment]
-    brief: str = ""
-    brief_segments: list[int] = field(default_factory=list)  # extractive: the brief's sentences
-    brief_warnings: list[Flag] = field(default_factory=list)  # offsets within `brief`
-    story: int | None = None
-    translation_model: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    hash: str = ""  # of the cleaned content: syndicated copies share it
-    # Model outputs found empty or looping: "translations" (sentences), "brief" (replaced).
-    output_flags: dict[str, int] = field(default_factory=lambda: {"translations": 0, "brief": 0})
-
-
-@dataclass
-class Failure:
-    """An input (or a stage) that could not be processed, and why, in one line."""
-
-    source: str
-    error: str
-
-
-@dataclass
-class Result:
-    """Everything a run produced; `to_dict()` is the stable JSON contract."""
-
-    articles: list[Article]
-    digest: Digest
-    failed: list[Failure]
-    models: dict[str, str]
-    options: Options = field(default_factory=Options)
-
-    def flagged_outputs(self) -> dict[str, int]:
-        """Model outputs found empty or looping in this run, by kind (see `checks`)."""
-        return count_flags(self.articles, self.digest)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["options"] = {k: v for k, v in data["options"].items() if k not in ("show_progress",)}
-        data["digest"]["faithfulness"]["share"] = self.digest.faithfulness.share
-        return data
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
-
-
-@dataclass
-class _Prepared:
-    doc: Document
-    id: str
-    title: str | None
-    published: str | None
-    lang: str
-    confidence: float
-    body: str
-    sentences: list[Sentence]
-    warnings: list[str]
-    hash: str = ""
-    langs: list[str | None] = field(default_factory=list)  # per sentence, when not `lang`
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> _Prepared:
-        data = dict(data)
-        data["doc"] = Document(**data["doc"])
-        data["sentences"] = [Sentence(**s) for s in data["sentences"]]
-        return cls(**data)
 
 
 class Summarizer:
@@ -207,7 +109,7 @@ class Summarizer:
 
     def translate_prepared(
         self,
-        prepared: Sequence[_Prepared],
+        prepared: Sequence[Prepared],
         options: Options,
         failed: list[Failure],
         models: dict[str, str],
@@ -215,7 +117,7 @@ class Summarizer:
         """Articles with their translations: from the store when there, else translated
         (each distinct text once, sentences of all articles batched together) and saved."""
         found: dict[str, dict] = {}
-        todo: dict[str, _Prepared] = {}
+        todo: dict[str, Prepared] = {}
         for p in prepared:
             key = self.translation_key(p.lang)
             hit = self.store.translation(p.hash, key) if self.store and key else None
@@ -255,7 +157,7 @@ class Summarizer:
             spec = self.config.route(p.lang)
             if spec is not None:
                 models[f"translation.{p.lang}"] = spec.source
-            articles.append(_article(p, found[p.hash], spec.source if spec else None))
+            articles.append(article_from(p, found[p.hash], spec.source if spec else None))
         return articles
 
     def translation_key(self, lang: str) -> str | None:
@@ -280,10 +182,10 @@ class Summarizer:
 
     def _prepare(
         self, sources: Sequence[str | Path | Document], options: Options, failed: list[Failure]
-    ) -> list[_Prepared]:
+    ) -> list[Prepared]:
         """Read, clean, identify and segment each source; failures go to ``failed``."""
         taken: set[str] = set()
-        prepared: list[_Prepared] = []
+        prepared: list[Prepared] = []
         for done, source in enumerate(sources):
             name = source.source if isinstance(source, Document) else str(source)
             report(f"reading {Path(name).name}", done, len(sources))
@@ -294,7 +196,7 @@ class Summarizer:
                 failed.append(Failure(name, str(exc)))
         return prepared
 
-    def prepare(self, doc: Document, options: Options, taken: set[str]) -> _Prepared:
+    def prepare(self, doc: Document, options: Options, taken: set[str]) -> Prepared:
         """Clean, identify and segment one document; raises IngestError with the reason."""
         src = doc.source
         if not WORD.search(URL.sub(" ", doc.text)):
@@ -341,7 +243,7 @@ class Summarizer:
         given = _unique_id(doc, taken)
         if doc.id and given != doc.id:
             warnings.append(f"id '{doc.id}' is taken by an earlier article; this one is '{given}'")
-        return _Prepared(
+        return Prepared(
             doc=doc,
             id=given,
             title=title,
@@ -514,7 +416,7 @@ class Stages:
     models: dict[str, Seq2Seq | None] = field(default_factory=dict)
 
 
-def _jobs(p: _Prepared) -> list[TranslationJob]:
+def _jobs(p: Prepared) -> list[TranslationJob]:
     """The translation jobs of one article: its title and sentences in its language, and
     one job per other language its sentences were found in (see `sentence_languages`)."""
     groups: dict[str, list[str]] = {p.lang: [p.title] if p.title else []}
@@ -528,12 +430,12 @@ def _jobs(p: _Prepared) -> list[TranslationJob]:
     ]
 
 
-def _as_main(p: _Prepared, job: TranslationJob) -> TranslationJob:
+def _as_main(p: Prepared, job: TranslationJob) -> TranslationJob:
     """``job``'s sentences (in another language) to be translated as ``p``'s language."""
     return TranslationJob((*job.key, p.lang), p.lang, job.texts)
 
 
-def _record(p: _Prepared, outcomes: dict) -> tuple[dict | None, str | None]:
+def _record(p: Prepared, outcomes: dict) -> tuple[dict | None, str | None]:
     """One article's translation record from its jobs' outcomes, or (None, the error)."""
     parts: dict[str, list[str]] = {}
     models: dict[str, str | None] = {}
@@ -559,7 +461,7 @@ def _record(p: _Prepared, outcomes: dict) -> tuple[dict | None, str | None]:
     return {"title": title, "segments": segments, "split": split, "languages": other}, None
 
 
-def _article(p: _Prepared, record: dict, model: str | None) -> Article:
+def article_from(p: Prepared, record: dict, model: str | None) -> Article:
     """An Article from a prepared document and its translation record (see the store)."""
     warnings = list(p.warnings)
     for lang, (count, used, fell_back) in sorted(record.get("languages", {}).items()):
@@ -611,27 +513,6 @@ def _degenerate_translations(segments: list[Segment], model: str, warnings: list
             "check`"
         )
     return len(bad)
-
-
-def count_flags(articles: Sequence[Article], digest: Digest) -> dict[str, int]:
-    """Empty or looping model outputs of a run: translated sentences, briefs replaced by
-    key sentences, digest points left out."""
-    counts = {
-        "translations": sum(a.output_flags.get("translations", 0) for a in articles),
-        "briefs": sum(a.output_flags.get("brief", 0) for a in articles),
-        "points": digest.output_flags.get("points", 0),
-    }
-    return {k: v for k, v in counts.items() if v}
-
-
-def describe_flags(counts: dict[str, int]) -> str:
-    """'2 empty or looping model outputs (1 sentence translation, 1 brief)', or ''."""
-    if not counts:
-        return ""
-    names = {"translations": "sentence translation", "briefs": "brief", "points": "digest point"}
-    parts = ", ".join(f"{n} {names[k]}{'s' if n != 1 else ''}" for k, n in counts.items())
-    total = sum(counts.values())
-    return f"{total} empty or looping model output{'s' if total != 1 else ''} flagged ({parts})"
 
 
 def brief_record(article: Article, notes: list[str], faith: Faithfulness) -> dict:

@@ -9,11 +9,9 @@ from __future__ import annotations
 import html
 from typing import Literal
 
-import regex
-
-from .digest import NO_POINTS, DigestPoint
 from .language import is_rtl, language_name
-from .pipeline import Result
+from .report import anchor, to_html
+from .types import NO_POINTS, Result
 
 Format = Literal["md", "json", "html"]
 FORMATS: tuple[str, ...] = ("md", "json", "html")
@@ -26,30 +24,8 @@ def render(result: Result, fmt: Format, title: str = "News digest") -> str:
     if fmt == "md":
         return to_markdown(result)
     if fmt == "html":
-        from .report import to_html
-
         return to_html(result, title)
     raise ValueError(f"format '{fmt}' is not one of {', '.join(FORMATS)}")
-
-
-def anchor(article: str, segment: int | None = None) -> str:
-    """An ASCII, collision-free HTML id for an article (or one of its sentences)."""
-    safe = regex.sub(r"[^A-Za-z0-9_-]", lambda m: f".{ord(m.group()):x}.", article)
-    return f"a-{safe}" if segment is None else f"a-{safe}~s{segment}"  # "~" never in safe
-
-
-def cited(point: DigestPoint) -> dict[str, list[int]]:
-    """The segment indices a point cites, per article, in citation order."""
-    out: dict[str, list[int]] = {a: [] for a in point.sources}
-    for e in point.evidence:
-        out.setdefault(e.article, []).append(e.segment)
-    return out
-
-
-def support_label(point: DigestPoint) -> str:
-    if point.corroborated:
-        return f"corroborated by {len(point.sources)} articles"
-    return "single source" if point.sources else "no supporting sentence found"
 
 
 def to_markdown(result: Result) -> str:
@@ -73,9 +49,9 @@ def to_markdown(result: Result) -> str:
                 point = digest.points[i]
                 cites = "; ".join(
                     f"[{esc(a)}](#{anchor(a)}) sentence {', '.join(str(k + 1) for k in ks)}"
-                    for a, ks in cited(point).items()
+                    for a, ks in point.cited().items()
                 )
-                out.append(f"- {esc(point.text)} ({support_label(point)}: {cites or 'none'})")
+                out.append(f"- {esc(point.text)} ({point.support_label()}: {cites or 'none'})")
                 out += [f"  - Warning: {esc(f.describe())}" for f in point.warnings]
             out.append("")
         out += _faithfulness_lines(result)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import html
 
-from .digest import NO_POINTS
+import regex
+
 from .language import is_rtl, language_name
-from .pipeline import Article, Result
-from .render import anchor, cited, support_label
+from .types import NO_POINTS, Article, Result
 
 # Scoped to .sr-report so the same markup can sit inside the web UI's page.
 CSS = """
@@ -45,6 +45,12 @@ CSS = """
 .sr-report [dir="rtl"] { text-align: right; }
 """
 PAGE_CSS = "body { margin: 0 auto; max-width: 72rem; padding: 1.5rem; }"
+
+
+def anchor(article: str, segment: int | None = None) -> str:
+    """An ASCII, collision-free HTML id for an article (or one of its sentences)."""
+    safe = regex.sub(r"[^A-Za-z0-9_-]", lambda m: f".{ord(m.group()):x}.", article)
+    return f"a-{safe}" if segment is None else f"a-{safe}~s{segment}"  # "~" never in safe
 
 
 def to_html(result: Result, title: str = "News digest") -> str:
@@ -124,13 +130,13 @@ def _digest(result: Result, articles: dict[str, Article]) -> list[str]:
             links = [
                 f'<a class="cite" href="#{anchor(a, k)}" title="{_e(_title(articles, a))}">'
                 f"[{_e(a)} §{k + 1}]</a>"
-                for a, ks in cited(point).items()
+                for a, ks in point.cited().items()
                 for k in ks
             ]
             flags = [f'<span class="flag">{_e(f.describe())}</span>' for f in point.warnings]
             out.append(
                 f'<li class="point {kind}">{_e(point.text)}'
-                f'<span class="badge">{_e(support_label(point))}</span>'
+                f'<span class="badge">{_e(point.support_label())}</span>'
                 + "".join(links)
                 + "".join(flags)
                 + "</li>"

@@ -18,8 +18,9 @@ from itertools import islice
 from typing import Any, Literal
 
 from .config import Config
-from .models import ModelPool, one_line
-from .pipeline import Failure, Options, Summarizer, _Prepared
+from .models import ModelPool
+from .pipeline import Summarizer
+from .types import Failure, Options, Prepared, one_line
 
 logger = logging.getLogger("summarizer")
 
@@ -60,10 +61,14 @@ class _Recorder:
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         return contextlib.nullcontext()
 
-    def __getattr__(self, name: str) -> Any:
-        if not name.startswith("put_"):
-            raise AttributeError(name)
-        return lambda *args: self.writes.append((name[4:], list(args)))
+    def put_article(self, *args: Any) -> None:
+        self.writes.append(("article", list(args)))
+
+    def put_translation(self, *args: Any) -> None:
+        self.writes.append(("translation", list(args)))
+
+    def put_brief(self, *args: Any) -> None:
+        self.writes.append(("brief", list(args)))
 
 
 class ChunkWorker:
@@ -83,7 +88,7 @@ class ChunkWorker:
         self.options = options
         self.stories = stories  # the embedding model for briefs, or None for TF-IDF
 
-    def process(self, chunk: list[_Prepared]) -> ChunkResult:
+    def process(self, chunk: list[Prepared]) -> ChunkResult:
         """Every article of the chunk translated and briefed, or failed with a reason."""
         try:
             return self._process(chunk)
@@ -92,7 +97,7 @@ class ChunkWorker:
             why = f"processing failed ({one_line(exc)})"
             return ChunkResult([p.hash for p in chunk], failed={p.hash: why for p in chunk})
 
-    def _process(self, chunk: list[_Prepared]) -> ChunkResult:
+    def _process(self, chunk: list[Prepared]) -> ChunkResult:
         recorder = _Recorder()
         summarizer, options = self.summarizer, self.options
         summarizer.store = recorder  # type: ignore[assignment]
@@ -121,19 +126,19 @@ class ChunkWorker:
         """Ray Data's entry point: a batch of JSON chunks in, JSON results out."""
         out = []
         for text in batch["chunk"]:
-            chunk = [_Prepared.from_dict(d) for d in json.loads(text)]
+            chunk = [Prepared.from_dict(d) for d in json.loads(text)]
             out.append(self.process(chunk).to_json())
         return {"result": out}
 
 
-def run_local(chunks: Iterable[list[_Prepared]], worker: ChunkWorker) -> Iterator[ChunkResult]:
+def run_local(chunks: Iterable[list[Prepared]], worker: ChunkWorker) -> Iterator[ChunkResult]:
     """Each chunk in this process, one after the other."""
     for chunk in chunks:
         yield worker.process(chunk)
 
 
 def run_ray(
-    chunks: Iterable[list[_Prepared]],
+    chunks: Iterable[list[Prepared]],
     config: Config,
     device: str,
     options: Options,

@@ -9,23 +9,14 @@ cut: `split_long` and `pack` always return pieces that together hold all of the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import regex
+
+from .types import Sentence
 
 TokenCounter = Callable[[str], int]
 CLAUSE_BREAK = regex.compile(r"(?<=[,;:،؛–—)\]»”])\s+")
 SPACE = regex.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence of the cleaned text: its text, [start, end) offsets and paragraph index."""
-
-    text: str
-    start: int
-    end: int
-    paragraph: int
 
 
 def split_paragraphs(body: str) -> list[tuple[int, str]]:

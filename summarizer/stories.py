@@ -10,44 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
+from .types import TimelineEntry
+
 APART = 10.0  # the distance given to articles too far apart in time to share a story
-
-
-@dataclass
-class Story:
-    """Articles on one event: a headline, the digest points about it, its date range."""
-
-    headline: str
-    articles: list[str]
-    points: list[int] = field(default_factory=list)
-    first_date: str | None = None
-    last_date: str | None = None
-
-
-@dataclass
-class TimelineEntry:
-    """One article on the timeline; ``date`` is None for an undated article."""
-
-    date: str | None
-    article: str
-    story: int | None
-
-
-@dataclass
-class SourceRow:
-    """One line of the sources table."""
-
-    article: str
-    title: str | None
-    source: str
-    language: str
-    published: str | None
-    words: int
-    translation_model: str | None
 
 
 def parse_date(value: str | None) -> dt.date | None:

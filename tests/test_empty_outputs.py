@@ -133,7 +133,7 @@ def test_models_check_fails_the_tiny_random_models_naming_reasons(
 
 
 def test_a_story_left_without_points_says_why(broken: Path, tmp_path: Path) -> None:
-    from summarizer.digest import NO_POINTS
+    from summarizer.types import NO_POINTS
 
     config = with_routes(broken, tmp_path, {"de: tiny-marian": "de: loop-marian"})
     for fmt in ("md", "html"):

@@ -1,0 +1,331 @@
+"""Every shape an article takes, the run's results, and the one error base: the leaf module.
+
+Reading gives a `Document`; preparing it (cleaning, language, sentences) gives a `Prepared`;
+translation makes it an `Article`, which the briefs, the digest, the store, batch, the web
+UI and the renderers all pass around. A run returns a `Result`, whose `to_dict()` is the
+JSON contract. Nothing here imports anything else of the package (or any third-party
+library), so every other module may import it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Engine = Literal["abstractive", "extractive"]
+FlagKind = Literal["number", "amount", "date", "entity", "unsupported"]
+
+# Shown for a story whose every candidate point was empty or looping (a broken model).
+NO_POINTS = "No point could be made: every candidate was empty or looping (see the notes)."
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+class SummarizerError(Exception):
+    """Base of every refusal the package raises on purpose: the message is one line that
+    names the input (file, URL, model, setting) and the fix, fit to show a user as is."""
+
+
+class IngestError(SummarizerError, ValueError):
+    """An input that cannot be read as an article; the message is the one-line reason."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line of at most 300 characters (for users and logs)."""
+    text = " ".join(str(exc).split())
+    return text[:300] + ("..." if len(text) > 300 else "")
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@dataclass
+class Document:
+    """One article as given: where it came from and its decoded text, plus any metadata."""
+
+    source: str
+    text: str
+    title: str | None = None
+    published: str | None = None
+    lang: str | None = None
+    encoding: str = "utf-8"
+    id: str | None = None
+    author: str | None = None
+    outlet: str | None = None  # who published it: a site, paper or agency
+    topic: str | None = None  # a label given with the article (batch manifests)
+    warnings: list[str] = field(default_factory=list)  # what reading it changed or guessed
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the cleaned text: its text, [start, end) offsets and paragraph index."""
+
+    text: str
+    start: int
+    end: int
+    paragraph: int
+
+
+@dataclass
+class Prepared:
+    """A document cleaned, identified and split into sentences: ready to translate.
+
+    `to_dict`/`from_dict` carry it to a worker process (the Ray runner) and back.
+    """
+
+    doc: Document
+    id: str
+    title: str | None
+    published: str | None
+    lang: str
+    confidence: float
+    body: str
+    sentences: list[Sentence]
+    warnings: list[str]
+    hash: str = ""
+    langs: list[str | None] = field(default_factory=list)  # per sentence, when not `lang`
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Prepared:
+        data = dict(data)
+        data["doc"] = Document(**data["doc"])
+        data["sentences"] = [Sentence(**s) for s in data["sentences"]]
+        return cls(**data)
+
+
+# --- articles ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One unsupported span of a summary sentence (offsets are within that sentence)."""
+
+    kind: FlagKind
+    span: str
+    start: int
+    end: int
+
+    def describe(self) -> str:
+        return f"{self.kind} '{self.span}' is not in the cited source"
+
+
+@dataclass
+class Segment:
+    """One source sentence, its translation, its paragraph, and its offsets in `original`."""
+
+    source: str
+    translation: str
+    paragraph: int
+    start: int
+    end: int
+
+
+@dataclass
+class Article:
+    """One processed article."""
+
+    id: str
+    source: str
+    title: str | None
+    title_translation: str | None
+    published: str | None
+    language: str
+    language_confidence: float
+    original: str
+    translation: str
+    segments: list[Segment]
+    brief: str = ""
+    brief_segments: list[int] = field(default_factory=list)  # extractive: the brief's sentences
+    brief_warnings: list[Flag] = field(default_factory=list)  # offsets within `brief`
+    story: int | None = None
+    translation_model: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    hash: str = ""  # of the cleaned content: syndicated copies share it
+    # Model outputs found empty or looping: "translations" (sentences), "brief" (replaced).
+    output_flags: dict[str, int] = field(default_factory=lambda: {"translations": 0, "brief": 0})
+
+
+@dataclass
+class Failure:
+    """An input (or a stage) that could not be processed, and why, in one line."""
+
+    source: str
+    error: str
+
+
+@dataclass
+class Options:
+    """Settings of one run; None means the default from models.yaml."""
+
+    brief_words: int | None = None
+    digest_words: int | None = None
+    lang: str | None = None  # force the source language of every article
+    translate_only: bool = False
+    engine: Engine | None = None  # both stages; None: each stage's engine in models.yaml
+    strict: bool = False  # drop generated sentences the faithfulness guard flags
+    story_threshold: float | None = None  # similarity needed to share a story
+    brief_model: str | None = None  # a summarization model of models.yaml for this run
+    digest_model: str | None = None
+    show_progress: bool = False
+
+
+# --- the digest ----------------------------------------------------------------------------
+
+
+@dataclass
+class Faithfulness:
+    """How many summary sentences the guard checked and flagged in a run (and dropped)."""
+
+    checked: int = 0
+    flagged: int = 0
+    dropped: int = 0
+
+    @property
+    def share(self) -> float:
+        return round(self.flagged / self.checked, 4) if self.checked else 0.0
+
+    def add(self, flags: Sequence[Sequence[Flag]]) -> None:
+        self.checked += len(flags)
+        self.flagged += sum(1 for f in flags if f)
+
+    def merge(self, other: Faithfulness) -> None:
+        self.checked += other.checked
+        self.flagged += other.flagged
+        self.dropped += other.dropped
+
+
+@dataclass
+class Evidence:
+    """A sentence that supports a point: the article id and the index of its segment."""
+
+    article: str
+    segment: int
+    score: float
+
+
+@dataclass
+class DigestPoint:
+    """One digest sentence, the articles and sentences behind it, and the guard's flags."""
+
+    text: str
+    sources: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    corroborated: bool = False
+    story: int | None = None
+    warnings: list[Flag] = field(default_factory=list)
+
+    def cited(self) -> dict[str, list[int]]:
+        """The segment indices this point cites, per article, in citation order."""
+        out: dict[str, list[int]] = {a: [] for a in self.sources}
+        for e in self.evidence:
+            out.setdefault(e.article, []).append(e.segment)
+        return out
+
+    def support_label(self) -> str:
+        if self.corroborated:
+            return f"corroborated by {len(self.sources)} articles"
+        return "single source" if self.sources else "no supporting sentence found"
+
+
+@dataclass
+class Story:
+    """Articles on one event: a headline, the digest points about it, its date range."""
+
+    headline: str
+    articles: list[str]
+    points: list[int] = field(default_factory=list)
+    first_date: str | None = None
+    last_date: str | None = None
+
+
+@dataclass
+class TimelineEntry:
+    """One article on the timeline; ``date`` is None for an undated article."""
+
+    date: str | None
+    article: str
+    story: int | None
+
+
+@dataclass
+class SourceRow:
+    """One line of the sources table."""
+
+    article: str
+    title: str | None
+    source: str
+    language: str
+    published: str | None
+    words: int
+    translation_model: str | None
+
+
+@dataclass
+class Digest:
+    """The merged result across articles; empty text when there was nothing to digest."""
+
+    text: str
+    engine: str | None = None
+    similarity: str | None = None
+    points: list[DigestPoint] = field(default_factory=list)
+    stories: list[Story] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    sources: list[SourceRow] = field(default_factory=list)
+    faithfulness: Faithfulness = field(default_factory=Faithfulness)
+    warnings: list[str] = field(default_factory=list)
+    # Model outputs found empty or looping: "points" left out.
+    output_flags: dict[str, int] = field(default_factory=lambda: {"points": 0})
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """Everything a run produced; `to_dict()` is the stable JSON contract."""
+
+    articles: list[Article]
+    digest: Digest
+    failed: list[Failure]
+    models: dict[str, str]
+    options: Options = field(default_factory=Options)
+
+    def flagged_outputs(self) -> dict[str, int]:
+        """Model outputs found empty or looping in this run, by kind (see `checks`)."""
+        return count_flags(self.articles, self.digest)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["options"] = {k: v for k, v in data["options"].items() if k not in ("show_progress",)}
+        data["digest"]["faithfulness"]["share"] = self.digest.faithfulness.share
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def count_flags(articles: Sequence[Article], digest: Digest) -> dict[str, int]:
+    """Empty or looping model outputs of a run: translated sentences, briefs replaced by
+    key sentences, digest points left out."""
+    counts = {
+        "translations": sum(a.output_flags.get("translations", 0) for a in articles),
+        "briefs": sum(a.output_flags.get("brief", 0) for a in articles),
+        "points": digest.output_flags.get("points", 0),
+    }
+    return {k: v for k, v in counts.items() if v}
+
+
+def describe_flags(counts: dict[str, int]) -> str:
+    """'2 empty or looping model outputs (1 sentence translation, 1 brief)', or ''."""
+    if not counts:
+        return ""
+    names = {"translations": "sentence translation", "briefs": "brief", "points": "digest point"}
+    parts = ", ".join(f"{n} {names[k]}{'s' if n != 1 else ''}" for k, n in counts.items())
+    total = sum(counts.values())
+    return f"{total} empty or looping model output{'s' if total != 1 else ''} flagged ({parts})"
