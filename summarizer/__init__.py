@@ -9,6 +9,7 @@ from .config import Config, ConfigError, load_config
 from .models import ModelLoadError
 from .pipeline import Summarizer
 from .types import (
+    VERSION,
     Article,
     Digest,
     DigestPoint,
@@ -21,7 +22,7 @@ from .types import (
     SummarizerError,
 )
 
-__version__ = "0.1.0"
+__version__ = VERSION
 __all__ = [
     "Article",
     "Config",

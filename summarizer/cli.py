@@ -20,9 +20,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
 from .config import BACKENDS, COMPUTE_TYPES, ENV_VAR, Config, ConfigError, load_config
 from .store import StoreError
+from .types import VERSION
 
 if TYPE_CHECKING:
     from .types import Options
@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         "and merge them into one cited digest.",
         epilog="A file named like a command can be given as `summarize run FILE`.",
     )
-    parser.add_argument("--version", action="version", version=f"summarize {__version__}")
+    parser.add_argument("--version", action="version", version=f"summarize {VERSION}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     common = argparse.ArgumentParser(add_help=False)
@@ -323,7 +323,8 @@ def _parser() -> argparse.ArgumentParser:
 def _fetch_public(sources: list, problems: list[tuple[str, str]]) -> list:
     """URL sources fetched now through a fetcher that refuses private addresses; a refused
     or failed page joins ``problems``, the rest become Documents."""
-    from .fetch import Fetcher, FetchSettings, fetch_page, is_url
+    from .fetch import Fetcher, FetchSettings, is_url
+    from .formats import fetch_page
     from .types import IngestError
 
     out = []
@@ -340,7 +341,7 @@ def _fetch_public(sources: list, problems: list[tuple[str, str]]) -> list:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .ingest import expand_inputs
+    from .inputs import expand_inputs
     from .pipeline import Summarizer
     from .render import render
     from .types import Failure, describe_flags

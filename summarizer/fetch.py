@@ -18,7 +18,6 @@ import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.message import Message
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -29,8 +28,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.util import Retry
 
-from .ingest import MAX_BYTES, decode
-from .types import Document, IngestError
+from .types import MAX_BYTES, VERSION, IngestError
 
 logger = logging.getLogger("summarizer")
 
@@ -42,7 +40,6 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 RETRY_AFTER_MAX = 30.0  # seconds; urllib3 would otherwise wait as long as a server asks
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 NAT64 = ipaddress.ip_network("64:ff9b::/96")  # IPv4 addresses reached through NAT64
 PRIVATE_FIX = "give a public address, or leave out --no-private-urls for local use"
 
@@ -52,10 +49,8 @@ class FetchError(IngestError):
 
 
 def _user_agent() -> str:
-    """Our polite User-Agent; imported late because the package imports this module's users."""
-    from . import __version__
-
-    return f"summarizer/{__version__} (news digest; +https://github.com/)"
+    """Our polite User-Agent."""
+    return f"summarizer/{VERSION} (news digest; +https://github.com/)"
 
 
 @dataclass
@@ -275,24 +270,6 @@ class Fetcher:
         self.close()
 
 
-def fetch_page(url: str, fetcher: Fetcher) -> Document:
-    """An article from the web: main text and metadata via trafilatura, or plain text as is."""
-    got = fetcher.get(url)
-    if not got.content.strip():
-        raise FetchError(f"{url}: the page is empty; check the address")
-    text, encoding = _decode(got, url)
-    host = urlsplit(got.url).hostname
-    html = got.content_type in HTML_TYPES or (got.content_type is None and text.lstrip()[:1] == "<")
-    if not html:
-        return Document(source=url, text=text.strip(), encoding=encoding, outlet=host)
-    from .formats import extract_html
-
-    fix = "pass the article's own address or its text"
-    doc = extract_html(text, url, url=got.url, encoding=encoding, fix=fix)
-    doc.outlet = doc.outlet or host
-    return doc
-
-
 def read_feed(
     url: str, fetcher: Fetcher, since: datetime | None = None
 ) -> tuple[list[FeedEntry], list[str]]:
@@ -348,34 +325,6 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
         raise ValueError(f"{value!r} is not a time; give {SINCE_FORMS}") from None
 
 
-def read_feed_list(path: str) -> tuple[list[str], list[str]]:
-    """Feed URLs from a text file, one a line ('#' comments, blank lines skipped), and problems."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise IngestError(f"{path}: cannot be read ({exc.strerror}); check the path") from None
-    if not data.strip():
-        raise IngestError(f"{path}: is empty; put one feed URL on each line")
-    urls: list[str] = []
-    problems: list[str] = []
-    for number, raw in enumerate(decode(data, path)[0].splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        parts = urlsplit(line)
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            problems.append(
-                f"{path}:{number}: {line!r} is not an http(s) URL; fix or remove the line"
-            )
-        elif line in urls:
-            logger.info("%s:%d: %s is listed twice; reading it once", path, number, line)
-        else:
-            urls.append(line)
-    if not urls and not problems:
-        raise IngestError(f"{path}: lists no feeds; put one feed URL on each line")
-    return urls, problems
-
-
 def is_url(value: str) -> bool:
     """True for 'scheme://...' strings, so ftp:// or file:// are refused, not read as paths."""
     return bool(SCHEME.match(value))
@@ -397,17 +346,6 @@ def _network_reason(exc: requests.RequestException, settings: FetchSettings) -> 
     if isinstance(exc, requests.ConnectionError):
         return f"cannot connect ({why}); try again later"
     return f"download failed ({why}); try again later"
-
-
-def _decode(got: Fetched, url: str) -> tuple[str, str]:
-    """Text in the charset the server declared, else as ingest.decode detects it."""
-    if got.encoding:
-        try:
-            text = got.content.decode(got.encoding)
-            return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), got.encoding
-        except (LookupError, UnicodeDecodeError):
-            logger.info("%s: not valid %s as declared; detecting its encoding", url, got.encoding)
-    return decode(got.content, url)
 
 
 def _utc(when: datetime) -> datetime:

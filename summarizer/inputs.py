@@ -1,6 +1,7 @@
-"""Batch inputs: folders, manifests, web pages and feeds, streamed as Documents.
+"""What to read: arguments, folders, stdin, manifests, web pages and feeds, as Documents.
 
-What a batch reads is planned first (so the progress bar knows the total), then read one
+The CLI's arguments expand to sources (`expand_inputs`, `read_source`). What a batch
+reads is planned first (so the progress bar knows the total), then read one
 article at a time. Whatever cannot be read becomes a `Failure` with a one-line reason (a
 manifest's bad line names its line number); nothing here stops the other articles.
 """
@@ -9,19 +10,29 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from .fetch import Fetcher, fetch_page, is_url, read_feed, read_feed_list
-from .ingest import ARTICLE_SUFFIXES, folder_articles, read_source
+from .fetch import Fetcher, is_url, read_feed
+from .formats import (
+    decode,
+    document_from_bytes,
+    document_from_file,
+    fetch_page,
+    metadata,
+    with_metadata,
+)
 from .store import Store
-from .types import Document, Failure, IngestError, one_line
+from .types import MAX_BYTES, Document, Failure, IngestError, one_line
 
 logger = logging.getLogger("summarizer")
 
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 MANIFEST_SUFFIXES = (".jsonl", ".ndjson")
 MANIFEST_SOURCES = ("text", "path", "url")
 
@@ -36,6 +47,110 @@ class Plan:
     def add(self, kind: str, payload: Any, count: int = 1) -> None:
         self.steps.append((kind, payload))
         self.total += count
+
+
+def expand_inputs(inputs: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Turn CLI arguments into a list of sources; folders yield their .txt/.md files.
+
+    Returns the sources and the (input, reason) pairs that cannot be used at all.
+    """
+    sources: list[str] = []
+    problems: list[tuple[str, str]] = []
+    for item in inputs:
+        if item == "-":
+            sources.append(item)
+            continue
+        path = Path(item)
+        if path.is_dir():
+            found, broken = folder_articles(path)
+            if not found and not broken:
+                problems.append(
+                    (item, "folder has no .txt, .md or .html files; point at the articles")
+                )
+            sources.extend(str(p) for p in sorted(found + broken))  # broken links: each fails
+        else:
+            sources.append(item)
+    return sources, problems
+
+
+def folder_articles(folder: Path) -> tuple[list[Path], list[Path]]:
+    """A folder's article files under it, sorted, and its broken links named like articles
+    (listed so that each is reported, not silently skipped)."""
+    found, broken = [], []
+    for p in sorted(folder.rglob("*")):
+        if p.suffix.lower() not in ARTICLE_SUFFIXES:
+            continue
+        if p.is_file():
+            found.append(p)
+        elif p.is_symlink() and not p.exists():
+            broken.append(p)
+    return found, broken
+
+
+def read_source(source: str) -> Document:
+    """Read one file, web page (http/https URL) or '-' (stdin) into a Document.
+
+    Raises IngestError. HTML files and pages give their main text (trafilatura).
+    """
+    if source == "-":
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise IngestError(
+                f"stdin: over the {MAX_BYTES // 2**20} MB limit for one article; "
+                "split the text or save it to files"
+            )
+        return document_from_bytes(data, "stdin")
+    if is_url(source):
+        with Fetcher() as fetcher:
+            return fetch_page(source, fetcher)
+    path = Path(source)
+    if path.is_symlink() and not path.exists():
+        raise IngestError(f"{source}: broken symbolic link; point it at an existing file")
+    if not path.exists():
+        raise IngestError(f"{source}: no such file; check the path")
+    if path.is_dir():
+        raise IngestError(f"{source}: is a folder; pass it on its own to read every .txt/.md in it")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise IngestError(
+            f"{source}: {size / 2**20:.1f} MB is over the {MAX_BYTES // 2**20} MB limit "
+            "for one article; split the file"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(
+            f"{source}: cannot be read ({exc.strerror}); check its permissions"
+        ) from None
+    return document_from_file(data, source)
+
+
+def read_feed_list(path: str) -> tuple[list[str], list[str]]:
+    """Feed URLs from a text file, one a line ('#' comments, blank lines skipped), and problems."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot be read ({exc.strerror}); check the path") from None
+    if not data.strip():
+        raise IngestError(f"{path}: is empty; put one feed URL on each line")
+    urls: list[str] = []
+    problems: list[str] = []
+    for number, raw in enumerate(decode(data, path)[0].splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = urlsplit(line)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            problems.append(
+                f"{path}:{number}: {line!r} is not an http(s) URL; fix or remove the line"
+            )
+        elif line in urls:
+            logger.info("%s:%d: %s is listed twice; reading it once", path, number, line)
+        else:
+            urls.append(line)
+    if not urls and not problems:
+        raise IngestError(f"{path}: lists no feeds; put one feed URL on each line")
+    return urls, problems
 
 
 def plan(inputs: list[str], feeds: str | None, since: datetime | None, fetcher: Fetcher) -> Plan:
@@ -95,7 +210,7 @@ def documents(planned: Plan, store: Store | None, fetcher: Fetcher) -> Iterator[
             where = str(payload[0])
             try:
                 if kind == "url":
-                    yield _with(_page(where, store, fetcher), payload[1])
+                    yield with_metadata(_page(where, store, fetcher), payload[1])
                 else:
                     yield _file(*payload)
             except IngestError as exc:
@@ -164,25 +279,7 @@ def _record(where: str, line: str, base: Path, store: Store | None, fetcher: Fet
     else:
         file = Path(value).expanduser()
         doc = read_source(str(file if file.is_absolute() else base / file))
-    meta = {
-        "title": record.get("title"),
-        "published": record.get("published") or record.get("date"),
-        "lang": record.get("lang") or record.get("language"),
-        "author": record.get("author"),
-        "outlet": record.get("source") or record.get("outlet"),
-        "topic": record.get("topic"),
-        "id": record.get("id"),
-    }
-    return _with(doc, meta, override=True)
-
-
-def _with(doc: Document, meta: dict[str, Any], override: bool = False) -> Document:
-    """``doc`` with metadata from a manifest (which wins) or a feed (which fills gaps)."""
-    for key, value in meta.items():
-        text = str(value).strip() if value is not None else ""
-        if text and (override or getattr(doc, key) is None):
-            setattr(doc, key, text)
-    return doc
+    return with_metadata(doc, metadata(record), override=True)
 
 
 def _count_lines(path: Path) -> int:

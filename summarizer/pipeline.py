@@ -19,8 +19,9 @@ from .checks import degenerate
 from .clean import clean
 from .config import TFIDF, Config, ConfigError, Engine, ModelSpec, load_config
 from .digest import build_digest, sources_table
+from .formats import article_id
 from .hub import is_cached, with_lock
-from .ingest import article_id, read_source
+from .inputs import read_source
 from .language import detect, language_name, main_script, sentence_languages
 from .models import ModelLoadError, ModelPool, Seq2Seq, runtime_tag
 from .segment import split_sentences

@@ -14,9 +14,13 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+VERSION = "0.1.0"  # the package's version (pyproject.toml reads it from here)
+
 Engine = Literal["abstractive", "extractive"]
 FlagKind = Literal["number", "amount", "date", "entity", "unsupported"]
 
+# The most one article may be, however it comes (file, stdin, upload, web page).
+MAX_BYTES = 20 * 1024 * 1024
 # Shown for a story whose every candidate point was empty or looping (a broken model).
 NO_POINTS = "No point could be made: every candidate was empty or looping (see the notes)."
 

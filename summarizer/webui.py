@@ -25,14 +25,13 @@ from urllib.parse import urlsplit
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from .config import LANG_CODE, ConfigError
-from .fetch import Fetcher, FetchSettings, fetch_page
-from .formats import UPLOAD_SUFFIXES, read_upload, split_pasted
-from .ingest import MAX_BYTES
+from .fetch import Fetcher, FetchSettings
+from .formats import UPLOAD_SUFFIXES, fetch_page, read_upload, split_pasted
 from .language import detect, language_name
 from .pipeline import Summarizer
 from .render import render
 from .report import CSS, report_body
-from .types import Document, Failure, IngestError, Options, Result, describe_flags
+from .types import MAX_BYTES, Document, Failure, IngestError, Options, Result, describe_flags
 from .utils import Cancelled, atomic_write
 
 logger = logging.getLogger("summarizer")

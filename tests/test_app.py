@@ -526,7 +526,7 @@ HOSTILE_TEXT = (
     "sagte am Montag, der Plan koste 40 Millionen Euro. Die Arbeiten beginnen im Mai."
 )
 HOSTILE_RECORD = {
-    "source": "<img src=x onerror=window.pwned=3>",
+    "url": "<img src=x onerror=window.pwned=3>",
     "title": "<script>window.pwned=4</script>Neue Brücke",
     "text": "Die neue Brücke <b onmouseover=window.pwned=5>kostet</b> 480 Millionen Euro. "
     "Sie hat vier Fahrspuren und breite Radwege.",
@@ -555,7 +555,7 @@ def test_browser_shows_hostile_markup_as_text(server: str, tmp_path: Path) -> No
             page.locator("#add").click()
             page.locator("#status").get_by_text("2 article(s) added").wait_for(timeout=60_000)
             table = page.locator("#articles").inner_text()
-            assert HOSTILE_RECORD["source"] in table
+            assert HOSTILE_RECORD["url"] in table
             page.get_by_label("Extractive", exact=False).first.check()
             page.locator("#run").click()
             page.locator("#report .story").first.wait_for(timeout=120_000)

@@ -24,13 +24,13 @@ from summarizer.fetch import (
     Fetcher,
     FetchError,
     FetchSettings,
-    fetch_page,
     is_url,
     parse_since,
     read_feed,
-    read_feed_list,
 )
-from summarizer.ingest import IngestError
+from summarizer.formats import fetch_page
+from summarizer.inputs import read_feed_list
+from summarizer.types import IngestError
 
 FAST = FetchSettings(timeout=(2, 1), retries=3, backoff=0.01)
 

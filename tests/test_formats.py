@@ -8,7 +8,7 @@ import pytest
 from conftest import EXAMPLES
 
 from summarizer.formats import read_upload, split_pasted
-from summarizer.ingest import IngestError
+from summarizer.types import IngestError
 
 ARTICLE = (EXAMPLES / "en_solar_negev.txt").read_text(encoding="utf-8")
 BODY = ARTICLE.split("\n\n", 1)[1]
@@ -80,3 +80,26 @@ def test_jsonl_bad_line_is_named_and_the_rest_read() -> None:
 def test_unreadable_uploads_are_one_line_reasons(name: str, data: bytes, message: str) -> None:
     with pytest.raises(IngestError, match=message):
         read_upload(name, data)
+
+
+def test_one_metadata_mapper_for_front_matter_json_and_manifests(tmp_path) -> None:
+    """The same keys mean the same fields wherever metadata comes from: "source" (or
+    "outlet") is who published it, "url" is where the text came from."""
+    from summarizer.fetch import Fetcher
+    from summarizer.formats import document_from_bytes
+    from summarizer.inputs import documents, plan
+
+    meta = {"title": "T", "date": "2026-11-02", "language": "de", "source": "Tagesblatt",
+            "author": "A", "topic": "water", "id": "x1"}  # fmt: skip
+    expected = {"title": "T", "published": "2026-11-02", "lang": "de", "outlet": "Tagesblatt",
+                "author": "A", "topic": "water", "id": "x1"}  # fmt: skip
+    front = "---\n" + "".join(f"{k}: {v}\n" for k, v in meta.items()) + "---\nDer Text.\n"
+    record = {"text": "Der Text.", "url": "https://example.org/a", **meta}
+    docs, problems = read_upload("a.json", json.dumps(record).encode())
+    assert not problems and docs[0].source == "https://example.org/a"
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({k: v for k, v in record.items() if k != "url"}) + "\n")
+    with Fetcher() as fetcher:
+        from_manifest = list(documents(plan([str(manifest)], None, None, fetcher), None, fetcher))
+    for doc in (document_from_bytes(front.encode(), "a.txt"), docs[0], from_manifest[0]):
+        assert {k: getattr(doc, k) for k in expected} == expected

@@ -1,5 +1,5 @@
 """Hostile input, fuzzed (hypothesis): random Unicode text, random bytes and random mixes of
-body paragraphs with scraper boilerplate go through ingest -> clean -> language -> segment,
+body paragraphs with scraper boilerplate go through read -> clean -> language -> segment,
 chained as `Summarizer.prepare` chains them.
 
 Properties: nothing raises but IngestError (a one-line refusal naming the source);
@@ -24,9 +24,10 @@ from hypothesis import strategies as st
 
 from summarizer import clean as clean_module
 from summarizer.clean import DATE_LINES, Cleaned, clean
-from summarizer.ingest import Document, IngestError, document_from_bytes
+from summarizer.formats import document_from_bytes
 from summarizer.language import detect, sentence_languages
 from summarizer.segment import Sentence, pack, split_long, split_sentences
+from summarizer.types import Document, IngestError
 
 SOURCE = "fuzz-input.txt"
 DEEP = int(os.environ.get("FUZZ_EXAMPLES", "0"))  # a longer, random run: FUZZ_EXAMPLES=2000
@@ -184,8 +185,8 @@ def squash(text: str) -> str:
 
 
 def chain(data: bytes) -> Run | None:
-    """ingest -> clean -> detect -> segment as `Summarizer.prepare` runs them, checking every
-    property on the way; None when ingest refuses the bytes (with a proper refusal)."""
+    """read -> clean -> detect -> segment as `Summarizer.prepare` runs them, checking every
+    property on the way; None when reading refuses the bytes (with a proper refusal)."""
     try:
         doc = document_from_bytes(data, SOURCE)
     except IngestError as exc:
@@ -324,7 +325,7 @@ def test_front_matter(meta: dict[str, str], lang: str) -> None:
     assert squash(" ".join(s.text for s in run.sentences)) == squash(body)
 
 
-# Front matter that broke ingest.py when it used yaml.safe_load: ValueError, AttributeError
+# Front matter that broke reading (formats.py) when it used yaml.safe_load: ValueError, AttributeError
 # and RecursionError besides YAMLError, "\ud800" escapes made lone surrogates (UTF-8 output
 # failed later) and aliases built huge lists that str() made the title.
 HOSTILE_FRONT_MATTER = {

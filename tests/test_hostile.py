@@ -26,7 +26,8 @@ from conftest import EXAMPLES, TINY_YAML
 
 from summarizer import Document, Summarizer
 from summarizer.config import ConfigError, load_config
-from summarizer.ingest import MAX_BYTES, IngestError, read_source
+from summarizer.inputs import read_source
+from summarizer.types import MAX_BYTES, IngestError
 
 GERMAN = (EXAMPLES / "de_wasserkonferenz.txt").read_text(encoding="utf-8")
 HEBREW = (EXAMPLES / "he_solar.txt").read_text(encoding="utf-8")
@@ -279,7 +280,7 @@ def test_stdin_over_the_limit_is_refused(monkeypatch) -> None:
 
 
 def test_broken_link_inside_a_folder_is_reported_not_skipped(tmp_path, summarizer) -> None:
-    from summarizer.ingest import expand_inputs
+    from summarizer.inputs import expand_inputs
 
     (tmp_path / "a.txt").write_text(GERMAN, encoding="utf-8")
     (tmp_path / "b.txt").symlink_to(tmp_path / "missing.txt")

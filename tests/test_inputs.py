@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.ingest import IngestError, article_id, expand_inputs, read_source
+from summarizer.formats import article_id
+from summarizer.inputs import expand_inputs, read_source
+from summarizer.types import IngestError
 
 ENGLISH = "The library opened on Monday. Visitors queued for an hour before the doors opened.\n"
 ARABIC = (
