@@ -2,18 +2,33 @@
 
 The default file ships inside the package; a user's file (``--config`` or the
 ``SUMMARIZER_CONFIG`` environment variable) replaces it. Everything is checked before any
-model loads, and every error names the valid choices.
+model loads: the pydantic schema below states each key's type, range and default once, and
+every mistake in a file is reported at once, each by its dotted path with the valid choices.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import types
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.dataclasses import dataclass as checked_dataclass
+from pydantic_core import ErrorDetails
 
 Task = Literal["translation", "summarization", "embedding"]
 Family = Literal[
@@ -21,84 +36,128 @@ Family = Literal[
 ]
 Engine = Literal["abstractive", "extractive"]
 Backend = Literal["ctranslate2", "transformers"]
+# CTranslate2 compute types; auto is int8 on the CPU and float16 on a GPU.
+ComputeType = Literal[
+    "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16",
+    "bfloat16", "float32",
+]  # fmt: skip
 
-TASKS: tuple[str, ...] = ("translation", "summarization", "embedding")
+TASKS: tuple[str, ...] = get_args(Task)
 TRANSLATION_FAMILIES: tuple[str, ...] = ("marian", "nllb", "m2m100")
 SUMMARY_FAMILIES: tuple[str, ...] = ("bart", "pegasus", "t5", "seq2seq")
 EMBEDDING_FAMILIES: tuple[str, ...] = ("sentence-transformers",)
-FAMILIES: tuple[str, ...] = TRANSLATION_FAMILIES + SUMMARY_FAMILIES + EMBEDDING_FAMILIES
-ENGINES: tuple[str, ...] = ("abstractive", "extractive")
-BACKENDS: tuple[str, ...] = ("ctranslate2", "transformers")
-# CTranslate2 compute types; auto is int8 on the CPU and float16 on a GPU.
-COMPUTE_TYPES: tuple[str, ...] = (
-    "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16",
-    "bfloat16", "float32",
-)  # fmt: skip
+FAMILIES: tuple[str, ...] = get_args(Family)
+ENGINES: tuple[str, ...] = get_args(Engine)
+BACKENDS: tuple[str, ...] = get_args(Backend)
+COMPUTE_TYPES: tuple[str, ...] = get_args(ComputeType)
 STAGES: tuple[str, ...] = ("brief", "digest")
 TFIDF = "tfidf"  # the stories model that needs no download
 ENV_VAR = "SUMMARIZER_CONFIG"
 DEFAULT_CONFIG = Path(__file__).with_name("models.yaml")
 
-# Generation settings a user may set; values must be plain numbers or booleans.
-GENERATION_KEYS = {
-    "num_beams": int,
-    "max_new_tokens": int,
-    "min_new_tokens": int,
-    "length_penalty": float,
-    "no_repeat_ngram_size": int,
-    "repetition_penalty": float,
-    "early_stopping": bool,
+# Each task's families, and the family a model of that task gets when it names none.
+TASK_FAMILIES = {
+    "translation": TRANSLATION_FAMILIES,
+    "summarization": SUMMARY_FAMILIES,
+    "embedding": EMBEDDING_FAMILIES,
 }
-GENERATION_MINIMUM = {
-    "num_beams": 1,
-    "max_new_tokens": 1,
-    "min_new_tokens": 0,
-    "no_repeat_ngram_size": 0,
-    "repetition_penalty": 0.01,
-}
-MODEL_KEYS = {
-    "id",
-    "task",
-    "family",
-    "revision",
-    "max_input_tokens",
-    "batch_size",
-    "prefix",
-    "allow_pickle",
-    "generation",
-    "backend",
-    "compute_type",
-    "max_batch_tokens",
-}
+DEFAULT_FAMILY = {"summarization": "seq2seq", "embedding": "sentence-transformers"}
+
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 # Model names become parts of cache paths and revisions go to the hub: plain names only.
 MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 REVISION = re.compile(r"^[A-Za-z0-9][\w.-]{0,99}(?:/[\w.-]{1,100}){0,3}$")
 LANG_CODE = re.compile(r"^[a-z]{2,3}$")
+ROUTE_KEY = re.compile(rf"^\*$|{LANG_CODE.pattern}")
 
 
 class ConfigError(ValueError):
     """models.yaml is unreadable or inconsistent; the message says where and how to fix it."""
 
 
+# --- value types: YAML's values as written (no "3" for 3, no true for 1) ----------------
+
+Whole = Annotated[int, Strict()]
+Number = Annotated[float, Strict()]  # a whole number is a number too
+Flag = Annotated[bool, Strict()]
+Text = Annotated[str, Strict()]
+BatchTokens = Annotated[Whole, Field(ge=64)]
+Words = Annotated[Whole, Field(ge=5, le=2000)]
+_T = TypeVar("_T")
+# A section left empty (`runtime:`) is the same as one left out: all its defaults.
+Section = Annotated[_T, BeforeValidator(lambda value: {} if value is None else value)]
+
+
+def _bare(kind: Any, constraints: list[Any] | None = None) -> Any:
+    """``int`` from ``Annotated[int, Field(ge=64)] | None`` (and Ge(ge=64) into ``constraints``)."""
+    while get_origin(kind) in (Annotated, Union, types.UnionType):
+        if get_origin(kind) is Annotated and constraints is not None:
+            constraints += [c for m in kind.__metadata__ for c in getattr(m, "metadata", [m])]
+        kind = next(arg for arg in get_args(kind) if arg is not type(None))
+    return kind
+
+
+def _matching(pattern: re.Pattern[str], problem: str) -> AfterValidator:
+    """Text that matches ``pattern`` (and holds no '..'), else ``problem``."""
+
+    def check(value: str) -> str:
+        if not pattern.match(value) or ".." in value:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
+def _names_model(task: str, *also: str) -> AfterValidator:
+    """The name of a model of ``task`` (or one of ``also``), by the tasks as written: a route
+    is checked even when the model it names has a mistake of its own."""
+
+    def check(name: str | None, info: ValidationInfo) -> str | None:
+        tasks = (info.context or {}).get("tasks")
+        if tasks is None or name is None or name in also:
+            return name
+        fits = ", ".join([*sorted(n for n, t in tasks.items() if t == task), *also]) or "none"
+        if name not in tasks:
+            raise ValueError(f"names unknown model '{name}' ({task} models: {fits})")
+        if tasks[name] != task:
+            raise ValueError(f"names '{name}', a {tasks[name]} model ({task} models: {fits})")
+        return name
+
+    return AfterValidator(check)
+
+
+_NAME_RULE = "a model's name may hold only letters, digits, '_', '.' and '-' (at most 64)"
+Name = Annotated[str, BeforeValidator(str), _matching(MODEL_NAME, f"is not valid: {_NAME_RULE}")]
+Revision = Annotated[
+    Text,
+    _matching(REVISION, "must be a branch, tag or commit hash (letters, digits, '_.-/')"),
+]
+RouteKey = Annotated[
+    str, BeforeValidator(str), _matching(ROUTE_KEY, "must be an ISO 639 code such as 'de', or '*'")
+]
+
+
+# --- the loaded registry ------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class ModelSpec:
-    """One model entry of models.yaml."""
+    """One model entry of models.yaml (built by parse_config; the defaults are _Model's)."""
 
     name: str
     id: str
     task: Task
     family: Family
-    local_path: Path | None = None
-    revision: str | None = None
-    max_input_tokens: int | None = None
-    batch_size: int = 16
-    prefix: str = ""
-    allow_pickle: bool = False
-    generation: dict[str, Any] = field(default_factory=dict)
-    backend: Backend | None = None  # None: runtime.backend
-    compute_type: str | None = None  # None: runtime.compute_type
-    max_batch_tokens: int | None = None  # None: runtime.max_batch_tokens
+    local_path: Path | None
+    revision: str | None
+    max_input_tokens: int | None
+    batch_size: int
+    prefix: str
+    allow_pickle: bool
+    generation: dict[str, Any]
+    backend: Backend | None  # None: runtime.backend
+    compute_type: str | None  # None: runtime.compute_type
+    max_batch_tokens: int | None  # None: runtime.max_batch_tokens
     commit: str | None = None  # the commit `models pull` fetched (from the lock), if any
 
     @property
@@ -124,7 +183,9 @@ class StageSpec:
     engine: Engine = "abstractive"
 
 
-@dataclass(frozen=True)
+# StoriesSpec, Limits and Runtime are the file's sections as they are: pydantic dataclasses,
+# so their fields state the defaults and ranges (dataclasses.replace checks them too).
+@checked_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class StoriesSpec:
     """How articles are grouped into stories and claims matched to sentences.
 
@@ -133,32 +194,34 @@ class StoriesSpec:
     both are dated, they were published at most ``window_days`` apart (0: no limit).
     """
 
-    model: str = TFIDF
-    threshold: float = 0.6
-    tfidf_threshold: float = 0.2
-    window_days: int = 30
+    model: Annotated[Text, _names_model("embedding", TFIDF)] = TFIDF
+    threshold: Number = Field(0.6, gt=0, le=1)
+    tfidf_threshold: Number = Field(0.2, gt=0, le=1)
+    window_days: Whole = Field(30, ge=0, description="a whole number of days (0: no limit)")
 
 
-@dataclass(frozen=True)
+@checked_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class Limits:
     """What one web UI run accepts: uploaded megabytes per file (and per fetched page),
     articles, and characters of article text in all."""
 
-    max_upload_mb: int = 20
-    max_articles: int = 100
-    max_chars: int = 1_000_000
+    max_upload_mb: Whole = Field(20, ge=1, le=20)
+    max_articles: Whole = Field(100, ge=1, le=10_000)
+    max_chars: Whole = Field(1_000_000, ge=1, le=10**8)
 
 
-@dataclass(frozen=True)
+@checked_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class Runtime:
     """How models run: the backend, CTranslate2's compute type, padded tokens per batch,
     megabytes of weights kept loaded (None: auto), and CPU threads per model (0: auto)."""
 
     backend: Backend = "ctranslate2"
-    compute_type: str = "auto"
-    max_batch_tokens: int = 4096
-    model_memory_mb: int | None = None
-    intra_threads: int = 0
+    compute_type: ComputeType = "auto"
+    max_batch_tokens: BatchTokens = 4096
+    model_memory_mb: Annotated[
+        Whole | None, BeforeValidator(lambda value: None if value == "auto" else value)
+    ] = Field(None, ge=1, description="a whole number of megabytes or auto")
+    intra_threads: Whole = Field(0, ge=0, description="a whole number (0: one per core)")
 
 
 @dataclass(frozen=True)
@@ -211,6 +274,133 @@ class Config:
         return self.models[name] if name and self.stages[stage].engine == "abstractive" else None
 
 
+# --- the file's schema: what StoriesSpec, Limits and Runtime do not already state --------
+
+
+class _Schema(BaseModel):
+    # validate_default: an absent section or family still gets its defaults and checks.
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class _Generation(_Schema):
+    """Generation settings a user may set (plain numbers or booleans)."""
+
+    num_beams: Whole | None = Field(None, ge=1)
+    max_new_tokens: Whole | None = Field(None, ge=1)
+    min_new_tokens: Whole | None = Field(None, ge=0)
+    length_penalty: Number | None = None
+    no_repeat_ngram_size: Whole | None = Field(None, ge=0)
+    repetition_penalty: Number | None = Field(None, ge=0.01)
+    early_stopping: Flag | None = None
+
+
+class _Model(_Schema):
+    id: Text = Field(min_length=1)  # a hub id, or a folder relative to the yaml's folder
+    task: Task
+    family: Text | None = None  # by task: DEFAULT_FAMILY, one of TASK_FAMILIES
+    revision: Revision | None = None
+    max_input_tokens: Whole | None = Field(None, ge=8)
+    batch_size: Whole = Field(16, ge=1)
+    prefix: Text | None = None  # None: "summarize: " for T5, else ""
+    allow_pickle: Flag = False
+    generation: Section[_Generation] = {}
+    backend: Backend | None = None
+    compute_type: ComputeType | None = None
+    max_batch_tokens: BatchTokens | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _folder_or_hub_id(cls, model_id: str, info: ValidationInfo) -> str:
+        folder = info.context["base"] / Path(model_id).expanduser()
+        if folder.is_dir() or HUB_ID.match(model_id):
+            return model_id
+        if model_id.startswith((".", "/", "~")):
+            raise ValueError(
+                f"names folder '{model_id}', which does not exist (looked in {folder}); "
+                "fix the path or use a hub id"
+            )
+        raise ValueError(f"'{model_id}' is neither an existing folder nor a hub id like 'org/name'")
+
+    @field_validator("family")
+    @classmethod
+    def _family_of_task(cls, family: str | None, info: ValidationInfo) -> str | None:
+        task = info.data.get("task")  # absent when the task itself is wrong
+        family = family or DEFAULT_FAMILY.get(task)
+        valid = TASK_FAMILIES.get(task, FAMILIES)
+        if family is None and task is not None:
+            raise ValueError(f"is required for a {task} model (one of {', '.join(valid)})")
+        if family is not None and family not in valid:
+            raise ValueError(f"'{family}' is not one of {', '.join(valid)}")
+        return family
+
+    @field_validator("prefix")
+    @classmethod
+    def _t5_prefix(cls, prefix: str | None, info: ValidationInfo) -> str:
+        if prefix is not None:
+            return prefix
+        return "summarize: " if info.data.get("family") == "t5" else ""
+
+    @field_validator("generation", mode="wrap")
+    @classmethod
+    def _as_written(cls, generation: Any, check: Any) -> dict[str, Any]:
+        """Checked by _Generation, kept as written (order, and 2 not turned into 2.0)."""
+        check(generation)
+        return dict(generation or {})
+
+
+class _Translation(_Schema):
+    target: Annotated[Text, _matching(LANG_CODE, "must be an ISO 639 code such as 'en'")] = "en"
+    routes: Section[dict[RouteKey, Annotated[Text, _names_model("translation")]]] = {}
+
+
+class _Stage(_Schema):
+    model: Annotated[Text | None, _names_model("summarization")] = None
+    engine: Engine | None = None  # None: summarization.engine
+
+
+class _Brief(_Stage):
+    words: Words = 80
+
+
+class _Digest(_Stage):
+    words: Words = 160
+
+
+class _Summarization(_Schema):
+    engine: Engine = "abstractive"
+    brief: Section[_Brief] = {}
+    digest: Section[_Digest] = {}
+
+    @field_validator("brief", "digest")
+    @classmethod
+    def _model_unless_extractive(cls, stage: _Stage, info: ValidationInfo) -> _Stage:
+        if stage.model is None and (stage.engine or info.data.get("engine")) == "abstractive":
+            summarizers = [n for n, t in info.context["tasks"].items() if t == "summarization"]
+            raise ValueError(
+                f"needs 'model: NAME' (summarization models: "
+                f"{', '.join(sorted(summarizers)) or 'none'}) or 'engine: extractive'"
+            )
+        return stage
+
+
+class _File(_Schema):
+    models: dict[Name, _Model] = Field(min_length=1)
+    translation: Section[_Translation] = {}
+    summarization: Section[_Summarization] = {}
+    stories: Section[StoriesSpec] = {}
+    limits: Section[Limits] = {}
+    runtime: Section[Runtime] = {}
+
+
+# The generation keys and the type of each: int, float or bool.
+GENERATION_KEYS: dict[str, type] = {
+    key: _bare(info.annotation) for key, info in _Generation.model_fields.items()
+}
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
 def resolve_config_path(path: str | os.PathLike[str] | None = None) -> Path:
     """The file to use: an explicit path, then $SUMMARIZER_CONFIG, then the packaged default."""
     chosen = path or os.environ.get(ENV_VAR) or DEFAULT_CONFIG
@@ -218,339 +408,115 @@ def resolve_config_path(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Read and validate models.yaml; raises ConfigError with a one-line fix."""
+    """Read and validate models.yaml; raises ConfigError naming every problem and its fix."""
     file = resolve_config_path(path)
     if not file.is_file():
         raise ConfigError(f"{file}: config file not found; pass --config PATH or set {ENV_VAR}")
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: not valid YAML ({_one_line(exc)})") from None
+        raise ConfigError(f"{file}: not valid YAML ({' '.join(str(exc).split())})") from None
     return parse_config(raw, file)
 
 
 def parse_config(raw: Any, file: Path) -> Config:
     """Validate the parsed YAML document of ``file``."""
-    where = str(file)
-    _expect(isinstance(raw, dict), f"{where}: top level must be a mapping")
-    _only_keys(
-        raw, {"models", "translation", "summarization", "stories", "limits", "runtime"}, where
-    )
-    models_raw = raw.get("models")
-    _expect(
-        isinstance(models_raw, dict) and models_raw,
-        f"{where}: 'models' must map names to entries",
-    )
-    models = {str(name): _parse_model(str(name), entry, file) for name, entry in models_raw.items()}
-
-    tr = raw.get("translation") or {}
-    _expect(isinstance(tr, dict), f"{where}: 'translation' must be a mapping")
-    _only_keys(tr, {"target", "routes"}, f"{where}: translation")
-    target = str(tr.get("target", "en"))
-    _expect(bool(LANG_CODE.match(target)), f"{where}: translation.target '{target}' is not a code")
-    routes_raw = tr.get("routes") or {}
-    _expect(isinstance(routes_raw, dict), f"{where}: translation.routes must be a mapping")
-    routes: dict[str, str] = {}
-    translators = sorted(n for n, m in models.items() if m.task == "translation")
-    for lang, name in routes_raw.items():
-        lang, name = str(lang), str(name)
-        _expect(
-            lang == "*" or bool(LANG_CODE.match(lang)),
-            f"{where}: route key '{lang}' must be an ISO 639 code such as 'de', or '*'",
-        )
-        _expect(
-            name in models,
-            f"{where}: route '{lang}' names unknown model '{name}' "
-            f"(models: {', '.join(sorted(models))})",
-        )
-        _expect(
-            models[name].task == "translation",
-            f"{where}: route '{lang}' names '{name}', a {models[name].task} model "
-            f"(translation models: {', '.join(translators) or 'none'})",
-        )
-        routes[lang] = name
-
-    stages = _parse_stages(raw.get("summarization") or {}, models, where)
-    stories = _parse_stories(raw.get("stories") or {}, models, where)
-    limits = _parse_limits(raw.get("limits") or {}, where)
-    runtime = _parse_runtime(raw.get("runtime") or {}, where)
+    entries = raw.get("models") if isinstance(raw, dict) else None
+    tasks = {
+        str(name): entry.get("task") if isinstance(entry, dict) else None
+        for name, entry in (entries.items() if isinstance(entries, dict) else ())
+    }
+    try:
+        checked = _File.model_validate(raw, context={"base": file.parent, "tasks": tasks})
+    except ValidationError as exc:
+        problems = [_problem(error) for error in exc.errors()]
+        head = f"{file}: " if len(problems) == 1 else f"{file}: {len(problems)} problems:\n  "
+        raise ConfigError(head + "\n  ".join(problems)) from None
+    summarization = checked.summarization
     return Config(
         path=file,
-        models=models,
-        target=target,
-        routes=routes,
-        stages=stages,
-        stories=stories,
-        limits=limits,
-        runtime=runtime,
+        models={
+            name: ModelSpec(name=name, local_path=_folder(m.id, file.parent), **dict(m))
+            for name, m in checked.models.items()
+        },
+        target=checked.translation.target,
+        routes=checked.translation.routes,
+        stages={
+            name: StageSpec(s.model, s.words, s.engine or summarization.engine)
+            for name, s in (("brief", summarization.brief), ("digest", summarization.digest))
+        },
+        stories=checked.stories,
+        limits=checked.limits,
+        runtime=checked.runtime,
     )
 
 
-def _parse_runtime(raw: Any, where: str) -> Runtime:
-    """runtime: backend, compute_type, max_batch_tokens, model_memory_mb, intra_threads."""
-    _expect(isinstance(raw, dict), f"{where}: 'runtime' must be a mapping")
-    keys = {"backend", "compute_type", "max_batch_tokens", "model_memory_mb", "intra_threads"}
-    _only_keys(raw, keys, f"{where}: runtime")
-    default = Runtime()
-    backend = raw.get("backend", default.backend)
-    _check_backend(backend, f"{where}: runtime")
-    compute = raw.get("compute_type", default.compute_type)
-    _check_compute_type(compute, f"{where}: runtime")
-    tokens = raw.get("max_batch_tokens", default.max_batch_tokens)
-    _check_batch_tokens(tokens, f"{where}: runtime")
-    memory = raw.get("model_memory_mb", "auto")
-    _expect(
-        memory == "auto" or (_whole(memory) and memory >= 1),
-        f"{where}: runtime.model_memory_mb must be a whole number of megabytes or auto",
-    )
-    threads = raw.get("intra_threads", default.intra_threads)
-    _expect(
-        _whole(threads) and threads >= 0,
-        f"{where}: runtime.intra_threads must be a whole number (0: one per core)",
-    )
-    return Runtime(
-        backend=backend,
-        compute_type=compute,
-        max_batch_tokens=tokens,
-        model_memory_mb=None if memory == "auto" else memory,
-        intra_threads=threads,
-    )
+def _folder(model_id: str, base: Path) -> Path | None:
+    """The folder a model's id names (relative to the yaml's folder), or None for a hub id."""
+    candidate = base / Path(model_id).expanduser()
+    return candidate.resolve() if candidate.is_dir() else None
 
 
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+# --- one line per problem, from pydantic's errors -----------------------------------------
 
 
-def _check_backend(value: Any, where: str) -> None:
-    _expect(value in BACKENDS, f"{where}: backend '{value}' is not one of {', '.join(BACKENDS)}")
-
-
-def _check_compute_type(value: Any, where: str) -> None:
-    _expect(
-        value in COMPUTE_TYPES,
-        f"{where}: compute_type '{value}' is not one of {', '.join(COMPUTE_TYPES)}",
-    )
-
-
-def _check_batch_tokens(value: Any, where: str) -> None:
-    _expect(
-        _whole(value) and value >= 64,
-        f"{where}: max_batch_tokens must be a whole number of at least 64",
-    )
-
-
-def _parse_limits(raw: Any, where: str) -> Limits:
-    _expect(isinstance(raw, dict), f"{where}: 'limits' must be a mapping")
-    _only_keys(raw, {"max_upload_mb", "max_articles", "max_chars"}, f"{where}: limits")
-    values = {}
-    for key, top in (("max_upload_mb", 20), ("max_articles", 10_000), ("max_chars", 10**8)):
-        value = raw.get(key, getattr(Limits(), key))
-        _expect(
-            isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= top,
-            f"{where}: limits.{key} must be a whole number from 1 to {top}",
-        )
-        values[key] = value
-    return Limits(**values)
-
-
-def _parse_stages(sm: Any, models: dict[str, ModelSpec], where: str) -> dict[str, StageSpec]:
-    """summarization: an optional run-wide engine, then brief and digest stages."""
-    _expect(isinstance(sm, dict), f"{where}: 'summarization' must be a mapping")
-    _only_keys(sm, {*STAGES, "engine"}, f"{where}: summarization")
-    default_engine = sm.get("engine", "abstractive")
-    _expect(
-        default_engine in ENGINES,
-        f"{where}: summarization.engine '{default_engine}' is not one of {', '.join(ENGINES)}",
-    )
-    summarizers = sorted(n for n, m in models.items() if m.task == "summarization")
-    stages: dict[str, StageSpec] = {}
-    for stage in STAGES:
-        entry = sm.get(stage) or {}
-        _expect(isinstance(entry, dict), f"{where}: summarization.{stage} must be a mapping")
-        _only_keys(entry, {"model", "words", "engine"}, f"{where}: summarization.{stage}")
-        engine = entry.get("engine", default_engine)
-        _expect(
-            engine in ENGINES,
-            f"{where}: summarization.{stage}.engine '{engine}' is not one of {', '.join(ENGINES)}",
-        )
-        name = entry.get("model")
-        _expect(
-            name is not None or engine == "extractive",
-            f"{where}: summarization.{stage} needs 'model: NAME' "
-            f"(summarization models: {', '.join(summarizers) or 'none'}) or 'engine: extractive'",
-        )
-        _expect(
-            name is None or (str(name) in models and models[str(name)].task == "summarization"),
-            f"{where}: summarization.{stage} names '{name}', not a summarization model "
-            f"(summarization models: {', '.join(summarizers) or 'none'})",
-        )
-        words = entry.get("words", 80 if stage == "brief" else 160)
-        _expect(
-            isinstance(words, int) and not isinstance(words, bool) and 5 <= words <= 2000,
-            f"{where}: summarization.{stage}.words must be a whole number from 5 to 2000",
-        )
-        stages[stage] = StageSpec(
-            model=None if name is None else str(name), words=words, engine=engine
-        )
-    return stages
-
-
-def _parse_stories(raw: Any, models: dict[str, ModelSpec], where: str) -> StoriesSpec:
-    """stories: the embedding model (or tfidf), thresholds and the date window."""
-    _expect(isinstance(raw, dict), f"{where}: 'stories' must be a mapping")
-    keys = {"model", "threshold", "tfidf_threshold", "window_days"}
-    _only_keys(raw, keys, f"{where}: stories")
-    default = StoriesSpec()
-    model = str(raw.get("model", default.model))
-    embedders = sorted(n for n, m in models.items() if m.task == "embedding")
-    _expect(
-        model == TFIDF or (model in models and models[model].task == "embedding"),
-        f"{where}: stories.model '{model}' is not an embedding model "
-        f"(choices: {', '.join([*embedders, TFIDF])})",
-    )
-    values: dict[str, Any] = {"model": model}
-    for key in ("threshold", "tfidf_threshold"):
-        value = raw.get(key, getattr(default, key))
-        _expect(
-            isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1,
-            f"{where}: stories.{key} must be a number above 0 and at most 1",
-        )
-        values[key] = float(value)
-    window = raw.get("window_days", default.window_days)
-    _expect(
-        isinstance(window, int) and not isinstance(window, bool) and window >= 0,
-        f"{where}: stories.window_days must be a whole number of days (0: no limit)",
-    )
-    values["window_days"] = window
-    return StoriesSpec(**values)
-
-
-def _parse_model(name: str, entry: Any, file: Path) -> ModelSpec:
-    where = f"{file}: model '{name}'"
-    _expect(
-        bool(MODEL_NAME.match(name)) and ".." not in name,
-        f"{where}: a model's name may hold only letters, digits, '_', '.' and '-' (at most 64)",
-    )
-    _expect(isinstance(entry, dict), f"{where} must be a mapping with id, task, family")
-    _only_keys(entry, MODEL_KEYS, where)
-    model_id = entry.get("id")
-    _expect(isinstance(model_id, str) and model_id.strip(), f"{where} needs an 'id'")
-    task = entry.get("task")
-    _expect(task in TASKS, f"{where}: task '{task}' is not one of {', '.join(TASKS)}")
-    valid = {
-        "translation": TRANSLATION_FAMILIES,
-        "summarization": SUMMARY_FAMILIES,
-        "embedding": EMBEDDING_FAMILIES,
-    }[task]
-    family = entry.get(
-        "family", {"summarization": "seq2seq", "embedding": "sentence-transformers"}.get(task)
-    )
-    _expect(family in valid, f"{where}: family '{family}' is not one of {', '.join(valid)}")
-
-    local = _local_path(model_id, file.parent, where)
-    _expect(
-        local is not None or bool(HUB_ID.match(model_id)),
-        f"{where}: id '{model_id}' is neither an existing folder nor a hub id like 'org/name'",
-    )
-    generation = entry.get("generation") or {}
-    _expect(isinstance(generation, dict), f"{where}: generation must be a mapping")
-    for key, value in generation.items():
-        kind = GENERATION_KEYS.get(key)
-        _expect(
-            kind is not None,
-            f"{where}: generation key '{key}' is not one of {', '.join(GENERATION_KEYS)}",
-        )
-        _check_generation_value(key, value, kind, where)
-    max_in = entry.get("max_input_tokens")
-    _expect(
-        max_in is None or (isinstance(max_in, int) and max_in >= 8),
-        f"{where}: max_input_tokens must be a whole number of at least 8",
-    )
-    batch = entry.get("batch_size", 16)
-    _expect(isinstance(batch, int) and batch >= 1, f"{where}: batch_size must be at least 1")
-    prefix = entry.get("prefix", "summarize: " if family == "t5" else "")
-    _expect(isinstance(prefix, str), f"{where}: prefix must be text")
-    revision = entry.get("revision")
-    _expect(
-        revision is None
-        or (isinstance(revision, str) and bool(REVISION.match(revision)) and ".." not in revision),
-        f"{where}: revision must be a branch, tag or commit hash (letters, digits, '_.-/')",
-    )
-    allow_pickle = entry.get("allow_pickle", False)
-    _expect(isinstance(allow_pickle, bool), f"{where}: allow_pickle must be true or false")
-    backend = entry.get("backend")
-    if backend is not None:
-        _check_backend(backend, where)
-    compute = entry.get("compute_type")
-    if compute is not None:
-        _check_compute_type(compute, where)
-    tokens = entry.get("max_batch_tokens")
-    if tokens is not None:
-        _check_batch_tokens(tokens, where)
-    return ModelSpec(
-        name=name,
-        id=model_id,
-        task=task,
-        family=family,
-        local_path=local,
-        revision=revision,
-        max_input_tokens=max_in,
-        batch_size=batch,
-        prefix=prefix,
-        allow_pickle=allow_pickle,
-        generation=dict(generation),
-        backend=backend,
-        compute_type=compute,
-        max_batch_tokens=tokens,
-    )
-
-
-def _check_generation_value(key: str, value: Any, kind: type, where: str) -> None:
-    """Types and ranges of generation settings, so a typo fails here, not mid-run."""
-    if kind is bool:
-        _expect(isinstance(value, bool), f"{where}: generation.{key} must be true or false")
-        return
-    if kind is int:
-        _expect(
-            isinstance(value, int) and not isinstance(value, bool),
-            f"{where}: generation.{key} must be a whole number",
-        )
+def _problem(error: ErrorDetails) -> str:
+    """``models.tr.family 'gpt' is not one of marian, nllb, m2m100``, and the like."""
+    loc, kind, ctx = error["loc"], error["type"], error.get("ctx", {})
+    if loc and loc[-1] == "[key]":  # a mapping's key: a model's name, a route's language
+        where = f"{_dotted(loc[:-2])} key '{error['input']}'"
     else:
-        _expect(
-            isinstance(value, (int, float)) and not isinstance(value, bool),
-            f"{where}: generation.{key} must be a number",
-        )
-    low = GENERATION_MINIMUM.get(key)
-    _expect(low is None or value >= low, f"{where}: generation.{key} must be at least {low}")
+        where = _dotted(loc) or "the top level"
+    if kind == "value_error":
+        return f"{where} {ctx['error']}"
+    if kind == "missing":
+        return f"{where} is required"
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
+        valid = ", ".join(sorted(_fields(_schema_at(loc[:-1])[0])))
+        return f"{where} is an unknown key (valid: {valid})"
+    if kind == "literal_error":
+        choices = ", ".join(re.findall(r"'([^']*)'", ctx["expected"]))
+        return f"{where} '{error['input']}' is not one of {choices}"
+    if kind.endswith("too_short"):
+        return f"{where} must not be empty"
+    expected = _expected(*_schema_at(loc))
+    return f"{where} must be {expected}" if expected else f"{where}: {error['msg']}"
 
 
-def _local_path(model_id: str, base: Path, where: str) -> Path | None:
-    """A folder the id points to (relative to the yaml's folder), or None for a hub id."""
-    candidate = Path(model_id).expanduser()
-    if not candidate.is_absolute():
-        candidate = base / candidate
-    if candidate.is_dir():
-        return candidate.resolve()
-    if model_id.startswith((".", "/", "~")):
-        raise ConfigError(
-            f"{where}: folder '{model_id}' does not exist (looked in {candidate}); "
-            "fix the path or use a hub id"
-        )
-    return None
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    return ".".join(map(str, loc))
 
 
-def _only_keys(mapping: dict[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(map(str, mapping)) - allowed)
-    _expect(
-        not unknown,
-        f"{where}: unknown key(s) {', '.join(unknown)} (valid: {', '.join(sorted(allowed))})",
+def _schema_at(loc: tuple[int | str, ...]) -> tuple[Any, Any]:
+    """The type at ``loc`` in the file's schema, and its pydantic FieldInfo (if a field)."""
+    kind, info = _File, None
+    for part in loc:
+        info = _fields(kind).get(part)  # None: ``part`` is a key of a mapping, the value's type
+        kind = info.annotation if info else (get_args(_bare(kind)) or [None])[-1]
+    return kind, info
+
+
+def _fields(kind: Any) -> dict[str, Any]:
+    return getattr(_bare(kind), "__pydantic_fields__", {})
+
+
+def _expected(kind: Any, info: Any) -> str:
+    """What a value must be, from its type and the field's bounds."""
+    meta = list(info.metadata) if info is not None else []
+    kind = _bare(kind, meta)
+    if kind not in (int, float):
+        mapping = "a mapping" if _fields(kind) or get_origin(kind) is dict else None
+        return {bool: "true or false", str: "text"}.get(kind, mapping)
+    if info is not None and info.description:
+        return info.description
+    ge, gt, le = (
+        next((getattr(m, b) for m in meta if hasattr(m, b)), None) for b in ("ge", "gt", "le")
     )
-
-
-def _expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise ConfigError(message)
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+    what = "a whole number" if kind is int else "a number"
+    if le is not None:
+        return f"{what} from {ge} to {le}" if gt is None else f"{what} above {gt} and at most {le}"
+    if gt is not None:
+        return f"{what} above {gt}"
+    if ge is not None and not (kind is int and ge == 0):  # whole numbers start at 0
+        return f"{what} of at least {ge}"
+    return what

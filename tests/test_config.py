@@ -121,28 +121,39 @@ def load_variant(tmp_path: Path, data: dict[str, Any]):
 def test_route_to_unknown_model(tmp_path: Path) -> None:
     data = variant()
     data["translation"]["routes"]["de"] = "ghost"
-    with pytest.raises(ConfigError, match=r"unknown model 'ghost' \(models: sm, tr\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"translation\.routes\.de names unknown model 'ghost' \(translation models: tr\)",
+    ):
         load_variant(tmp_path, data)
 
 
 def test_route_to_summarization_model(tmp_path: Path) -> None:
     data = variant()
     data["translation"]["routes"]["de"] = "sm"
-    with pytest.raises(ConfigError, match=r"a summarization model \(translation models: tr\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"translation\.routes\.de names 'sm', a summarization model "
+        r"\(translation models: tr\)",
+    ):
         load_variant(tmp_path, data)
 
 
 def test_bad_family(tmp_path: Path) -> None:
     data = variant()
     data["models"]["tr"]["family"] = "gpt"
-    with pytest.raises(ConfigError, match=r"family 'gpt' is not one of marian, nllb, m2m100"):
+    with pytest.raises(
+        ConfigError, match=r"models\.tr\.family 'gpt' is not one of marian, nllb, m2m100$"
+    ):
         load_variant(tmp_path, data)
 
 
 def test_summarization_family_on_translation_model(tmp_path: Path) -> None:
     data = variant()
     data["models"]["tr"]["family"] = "bart"
-    with pytest.raises(ConfigError, match=r"family 'bart' is not one of marian, nllb, m2m100"):
+    with pytest.raises(
+        ConfigError, match=r"models\.tr\.family 'bart' is not one of marian, nllb, m2m100$"
+    ):
         load_variant(tmp_path, data)
 
 
@@ -150,7 +161,8 @@ def test_bad_task(tmp_path: Path) -> None:
     data = variant()
     data["models"]["sm"]["task"] = "summarisation"
     with pytest.raises(
-        ConfigError, match=r"task 'summarisation' is not one of translation, summarization"
+        ConfigError,
+        match=r"models\.sm\.task 'summarisation' is not one of translation, summarization, embed",
     ):
         load_variant(tmp_path, data)
 
@@ -160,7 +172,7 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
     data["modles"] = {}
     with pytest.raises(
         ConfigError,
-        match=r"unknown key\(s\) modles \(valid: limits, models, runtime, stories, summ",
+        match=r"models\.yaml: modles is an unknown key \(valid: limits, models, runtime, stories, ",
     ):
         load_variant(tmp_path, data)
 
@@ -168,7 +180,9 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
 def test_unknown_model_key(tmp_path: Path) -> None:
     data = variant()
     data["models"]["tr"]["beams"] = 4
-    with pytest.raises(ConfigError, match=r"model 'tr': unknown key\(s\) beams \(valid: .*family"):
+    with pytest.raises(
+        ConfigError, match=r"models\.tr\.beams is an unknown key \(valid: allow_pickle, .*family"
+    ):
         load_variant(tmp_path, data)
 
 
@@ -176,7 +190,8 @@ def test_unknown_generation_key(tmp_path: Path) -> None:
     data = variant()
     data["models"]["sm"]["generation"] = {"beam_count": 4}
     with pytest.raises(
-        ConfigError, match=r"generation key 'beam_count' is not one of num_beams, max_new_tokens"
+        ConfigError,
+        match=r"models\.sm\.generation\.beam_count is an unknown key \(valid: early_stopping, ",
     ):
         load_variant(tmp_path, data)
 
@@ -185,7 +200,7 @@ def test_non_number_generation_value(tmp_path: Path) -> None:
     data = variant()
     data["models"]["sm"]["generation"] = {"num_beams": "four"}
     with pytest.raises(
-        ConfigError, match=r"model 'sm': generation\.num_beams must be a whole number"
+        ConfigError, match=r"models\.sm\.generation\.num_beams must be a whole number of at least 1"
     ):
         load_variant(tmp_path, data)
 
@@ -193,25 +208,37 @@ def test_non_number_generation_value(tmp_path: Path) -> None:
 def test_boolean_generation_value_is_not_a_number(tmp_path: Path) -> None:
     data = variant()
     data["models"]["sm"]["generation"] = {"max_new_tokens": True}
-    with pytest.raises(ConfigError, match=r"generation\.max_new_tokens"):
+    with pytest.raises(
+        ConfigError, match=r"models\.sm\.generation\.max_new_tokens must be a whole number of at"
+    ):
         load_variant(tmp_path, data)
 
 
 def test_fractional_value_for_integer_generation_key(tmp_path: Path) -> None:
     data = variant()
     data["models"]["sm"]["generation"] = {"num_beams": 2.5}
-    with pytest.raises(ConfigError, match=r"generation\.num_beams"):
+    with pytest.raises(ConfigError, match=r"models\.sm\.generation\.num_beams must be a whole"):
         load_variant(tmp_path, data)
 
 
 @pytest.mark.parametrize(
-    "generation",
-    [{"num_beams": 0}, {"max_new_tokens": -5}, {"repetition_penalty": 0}],
+    ("generation", "message"),
+    [
+        ({"num_beams": 0}, r"generation\.num_beams must be a whole number of at least 1"),
+        (
+            {"max_new_tokens": -5},
+            r"generation\.max_new_tokens must be a whole number of at least 1",
+        ),
+        (
+            {"repetition_penalty": 0},
+            r"generation\.repetition_penalty must be a number of at least 0\.01",
+        ),
+    ],
 )
-def test_out_of_range_generation_values(tmp_path: Path, generation: dict) -> None:
+def test_out_of_range_generation_values(tmp_path: Path, generation: dict, message: str) -> None:
     data = variant()
     data["models"]["sm"]["generation"] = generation
-    with pytest.raises(ConfigError, match=r"must be at least"):
+    with pytest.raises(ConfigError, match=r"models\.sm\." + message):
         load_variant(tmp_path, data)
 
 
@@ -220,7 +247,7 @@ def test_stage_naming_translation_model(tmp_path: Path) -> None:
     data["summarization"]["digest"]["model"] = "tr"
     with pytest.raises(
         ConfigError,
-        match=r"summarization\.digest names 'tr', not a summarization model "
+        match=r"summarization\.digest\.model names 'tr', a translation model "
         r"\(summarization models: sm\)",
     ):
         load_variant(tmp_path, data)
@@ -229,7 +256,11 @@ def test_stage_naming_translation_model(tmp_path: Path) -> None:
 def test_missing_local_folder(tmp_path: Path) -> None:
     data = variant()
     data["models"]["tr"]["id"] = "./nope"
-    with pytest.raises(ConfigError, match=r"model 'tr': folder '\./nope' does not exist"):
+    with pytest.raises(
+        ConfigError,
+        match=r"models\.tr\.id names folder '\./nope', which does not exist \(looked in .*nope\); "
+        r"fix the path or use a hub id",
+    ):
         load_variant(tmp_path, data)
 
 
@@ -237,7 +268,8 @@ def test_id_neither_folder_nor_hub_id(tmp_path: Path) -> None:
     data = variant()
     data["models"]["tr"]["id"] = "just-a-name"
     with pytest.raises(
-        ConfigError, match=r"id 'just-a-name' is neither an existing folder nor a hub id"
+        ConfigError,
+        match=r"models\.tr\.id 'just-a-name' is neither an existing folder nor a hub id like",
     ):
         load_variant(tmp_path, data)
 
@@ -297,12 +329,16 @@ def test_per_stage_engine_overrides_the_run_wide_one(tmp_path: Path) -> None:
     [
         (
             {"engine": "magic"},
-            r"summarization.engine 'magic' is not one of abstractive, extractive",
+            r"summarization\.engine 'magic' is not one of abstractive, extractive",
         ),
-        ({"brief": {"engine": "magic"}}, r"brief.engine 'magic' is not one of abstractive"),
+        (
+            {"brief": {"engine": "magic"}},
+            r"summarization\.brief\.engine 'magic' is not one of abstractive, extractive",
+        ),
         (
             {"brief": {"words": 40}},
-            r"summarization.brief needs 'model: NAME' .* 'engine: extractive'",
+            r"summarization\.brief needs 'model: NAME' \(summarization models: sm\) "
+            r"or 'engine: extractive'",
         ),
     ],
 )
@@ -318,12 +354,22 @@ def test_bad_engine_settings(tmp_path: Path, summarization: dict, message: str) 
 @pytest.mark.parametrize(
     ("stories", "message"),
     [
-        ({"model": "sm"}, r"stories.model 'sm' is not an embedding model \(choices: emb, tfidf\)"),
-        ({"model": "ghost"}, r"stories.model 'ghost' is not an embedding model"),
-        ({"threshold": 0}, r"stories.threshold must be a number above 0 and at most 1"),
-        ({"tfidf_threshold": 1.5}, r"stories.tfidf_threshold must be a number above 0"),
-        ({"window_days": -1}, r"stories.window_days must be a whole number of days"),
-        ({"treshold": 0.5}, r"unknown key\(s\) treshold \(valid: model, tfidf_threshold, "),
+        (
+            {"model": "sm"},
+            r"stories\.model names 'sm', a summarization model \(embedding models: emb, tfidf\)",
+        ),
+        (
+            {"model": "ghost"},
+            r"stories\.model names unknown model 'ghost' \(embedding models: emb, tfidf\)",
+        ),
+        ({"threshold": 0}, r"stories\.threshold must be a number above 0 and at most 1"),
+        ({"tfidf_threshold": 1.5}, r"stories\.tfidf_threshold must be a number above 0 and at"),
+        ({"window_days": -1}, r"stories\.window_days must be a whole number of days \(0: no"),
+        ({"window_days": True}, r"stories\.window_days must be a whole number of days"),
+        (
+            {"treshold": 0.5},
+            r"stories\.treshold is an unknown key \(valid: model, tfidf_threshold, threshold, ",
+        ),
     ],
 )
 def test_bad_stories_settings(tmp_path: Path, stories: dict, message: str) -> None:
@@ -332,3 +378,109 @@ def test_bad_stories_settings(tmp_path: Path, stories: dict, message: str) -> No
     data["stories"] = stories
     with pytest.raises(ConfigError, match=message):
         load_config(write_config(tmp_path, data))
+
+
+# --- every problem at once, by its dotted path ------------------------------------------
+
+
+def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:
+    data = variant()
+    data["models"]["tr"]["family"] = "gpt"
+    data["models"]["sm"]["generation"] = {"num_beams": 0}
+    data["limits"] = {"max_upload_mb": 50}
+    path = write_config(tmp_path, data)  # (safe_dump writes the models sorted)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).splitlines() == [
+        f"{path}: 3 problems:",
+        "  models.sm.generation.num_beams must be a whole number of at least 1",
+        "  models.tr.family 'gpt' is not one of marian, nllb, m2m100",
+        "  limits.max_upload_mb must be a whole number from 1 to 20",
+    ]
+
+
+def test_messages_carry_no_pydantic_boilerplate(tmp_path: Path) -> None:
+    data = variant()
+    data["models"]["sm"].update(batch_size="big", allow_pickle="yes", backend="onnx")
+    data["runtime"] = {"threads": 2, "model_memory_mb": "lots"}
+    with pytest.raises(ConfigError) as caught:
+        load_variant(tmp_path, data)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'models.yaml'}: 5 problems:\n")
+    for noise in ("pydantic", "type=", "Input should", "validation error", "input_value"):
+        assert noise not in message
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"models": {"../up": {"id": "a/b", "task": "embedding"}}},
+            r"models key '\.\./up' is not valid: a model's name may hold only letters, digits",
+        ),
+        ({"models": {}}, r"models must not be empty"),
+        ({"models": {"tr": "a/b"}}, r"models\.tr must be a mapping"),
+        ({"models": {"tr": {"task": "translation"}}}, r"models\.tr\.id is required"),
+        (
+            {"models": {"tr": {"id": "a/b", "task": "translation"}}},
+            r"models\.tr\.family is required for a translation model \(one of marian, nllb, ",
+        ),
+        (
+            {
+                "models": {
+                    "tr": {
+                        "id": "a/b",
+                        "task": "translation",
+                        "family": "marian",
+                        "revision": "a b",
+                    }
+                }
+            },
+            r"models\.tr\.revision must be a branch, tag or commit hash",
+        ),
+        ({"translation": {"target": "english"}}, r"translation\.target must be an ISO 639 code"),
+        (
+            {"translation": {"routes": {"deu1": "tr"}}},
+            r"translation\.routes key 'deu1' must be an ISO 639 code such as 'de', or '\*'",
+        ),
+        ({"translation": []}, r"translation must be a mapping"),
+        ({"limits": {"max_articles": 0}}, r"limits\.max_articles must be a whole number from 1 to"),
+        ({"limits": {"max_chars": "many"}}, r"limits\.max_chars must be a whole number from 1 to"),
+        (
+            {"summarization": {"brief": {"model": "sm", "words": 4}}},
+            r"brief\.words must be a whole",
+        ),
+    ],
+)
+def test_bad_values_name_their_place_and_fix(tmp_path: Path, change: dict, message: str) -> None:
+    data = variant()
+    for section, value in change.items():
+        if section == "models" and value:
+            data["models"].update(value)
+        else:
+            data[section] = value
+    with pytest.raises(ConfigError, match=message):
+        load_variant(tmp_path, data)
+
+
+def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "models.yaml"
+    path.write_text("- just\n- a list\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"models\.yaml: the top level must be a mapping$"):
+        load_config(path)
+
+
+def test_empty_sections_and_defaults(tmp_path: Path) -> None:
+    data = variant()
+    data["models"]["t5"] = {"id": "example-org/t5", "task": "summarization", "family": "t5"}
+    data["models"]["plain"] = {"id": "example-org/plain", "task": "summarization"}
+    data["models"]["sm"]["generation"] = {"length_penalty": 2, "num_beams": 4}
+    data.update(stories=None, limits=None, runtime={"model_memory_mb": "auto"})
+    config = load_variant(tmp_path, data)
+    assert config.models["t5"].prefix == "summarize: " and config.models["sm"].prefix == ""
+    assert config.models["plain"].family == "seq2seq" and config.models["plain"].batch_size == 16
+    generation = config.models["sm"].generation
+    assert list(generation) == ["length_penalty", "num_beams"]  # as written
+    assert type(generation["length_penalty"]) is int  # not turned into 2.0
+    assert config.runtime.model_memory_mb is None and config.limits.max_upload_mb == 20
+    assert config.stories.threshold == 0.6
