@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import ModelSpec
+from .types import SummarizerError
 from .utils import weights_fingerprint
 
 logger = logging.getLogger("summarizer")
@@ -34,7 +35,7 @@ _LEGACY_CONFIG = {
 }
 
 
-class BackendError(RuntimeError):
+class BackendError(SummarizerError, RuntimeError):
     """A backend cannot run a model (missing package, failed conversion); says why."""
 
 

@@ -51,6 +51,7 @@ from .types import (
     Options,
     Prepared,
     Result,
+    SummarizerError,
     describe_flags,
     one_line,
 )
@@ -140,7 +141,7 @@ class Interrupted(KeyboardInterrupt):
         self.signum, self.kept = int(signum), kept
 
 
-class OutputError(RuntimeError):
+class OutputError(SummarizerError, RuntimeError):
     """An output file cannot be written (disk full, no permission); says which, and the fix."""
 
     def __init__(self, path: Path, exc: OSError) -> None:

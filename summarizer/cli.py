@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import BACKENDS, COMPUTE_TYPES, ENV_VAR, Config, ConfigError, load_config
-from .store import StoreError
-from .types import VERSION
+from .types import VERSION, SummarizerError
 
 if TYPE_CHECKING:
     from .types import Options
@@ -43,10 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(args.verbose, getattr(args, "quiet", False))
     try:
         return args.handler(args)
-    except ConfigError as exc:
+    except ConfigError as exc:  # a usage error, like argparse's own
         print(f"summarize: error: {exc}", file=sys.stderr)
         return 2
-    except StoreError as exc:
+    except SummarizerError as exc:  # every other refusal: one line naming the fix
         print(f"summarize: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as exc:  # Ctrl-C (130), or SIGTERM during a batch (143)
@@ -416,7 +415,7 @@ def _batch(args: argparse.Namespace) -> int:
     it between chunks, and running the same command again resumes."""
     import signal
 
-    from .batch import BatchOptions, OutputError, run_batch, stop_on_signals
+    from .batch import BatchOptions, run_batch, stop_on_signals
     from .fetch import FetchSettings, parse_since
     from .pipeline import Summarizer
     from .store import Store, batch_lock, store_path
@@ -459,9 +458,6 @@ def _batch(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 128 + getattr(exc, "signum", signal.SIGINT)
-    except OutputError as exc:
-        print(f"summarize: error: {exc}", file=sys.stderr)
-        return 1
     for failure in report.failed:
         print(f"summarize: failed: {failure.error}", file=sys.stderr)
     where = f"; index: {report.index}" if report.index else ""

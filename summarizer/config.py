@@ -30,11 +30,12 @@ from pydantic import (
 from pydantic.dataclasses import dataclass as checked_dataclass
 from pydantic_core import ErrorDetails
 
+from .types import Engine, SummarizerError
+
 Task = Literal["translation", "summarization", "embedding"]
 Family = Literal[
     "marian", "nllb", "m2m100", "bart", "pegasus", "t5", "seq2seq", "sentence-transformers"
 ]
-Engine = Literal["abstractive", "extractive"]
 Backend = Literal["ctranslate2", "transformers"]
 # CTranslate2 compute types; auto is int8 on the CPU and float16 on a GPU.
 ComputeType = Literal[
@@ -71,7 +72,7 @@ LANG_CODE = re.compile(r"^[a-z]{2,3}$")
 ROUTE_KEY = re.compile(rf"^\*$|{LANG_CODE.pattern}")
 
 
-class ConfigError(ValueError):
+class ConfigError(SummarizerError, ValueError):
     """models.yaml is unreadable or inconsistent; the message says where and how to fix it."""
 
 

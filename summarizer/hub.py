@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .config import Config, ModelSpec
+from .types import SummarizerError
 from .utils import atomic_write, weights_fingerprint
 
 logger = logging.getLogger("summarizer")
@@ -40,7 +41,7 @@ LOCK_ENV = "SUMMARIZER_LOCK"
 SHA = 40
 
 
-class HubError(RuntimeError):
+class HubError(SummarizerError, RuntimeError):
     """A model cannot be pulled; one line that names the model and the fix."""
 
 

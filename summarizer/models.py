@@ -34,7 +34,7 @@ from .config import Config, ModelSpec
 from .hub import HubError, hub_reachable, is_cached, pull, snapshot
 from .language import m2m100_code, nllb_code
 from .similarity import Embedder
-from .types import one_line
+from .types import SummarizerError, one_line
 
 logger = logging.getLogger("summarizer")
 
@@ -43,11 +43,11 @@ DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 TRANSLATION_INPUT_CAP = 512  # tokens; longer sentences are split before translation
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(SummarizerError, RuntimeError):
     """A model could not be loaded; the message names it and says how to fix it."""
 
 
-class UnsupportedLanguage(ValueError):
+class UnsupportedLanguage(SummarizerError, ValueError):
     """The routed model has no code for the article's language."""
 
 
@@ -346,16 +346,28 @@ class ModelPool:
     load again when next used."""
 
     def __init__(self, config: Config, device: Device = "auto") -> None:
+        if device not in DEVICES:
+            raise ValueError(f"device '{device}' is not one of {', '.join(DEVICES)}")
         self.config = config
-        self.device = pick_device(device)
-        mb = config.runtime.model_memory_mb
-        self.budget = mb * 2**20 if mb else default_budget(self.device)
+        self.requested = device
         self._models: dict[str, Any] = {}
         self._failed: dict[str, ModelLoadError] = {}
         self._lock = threading.RLock()
         self._recent: OrderedDict[str, Seq2Seq] = OrderedDict()  # loaded, oldest first
         self._in_use: dict[str, int] = {}
         self.loads = 0  # weight loads, reloads included
+
+    @functools.cached_property
+    def device(self) -> str:
+        """Where the models run, worked out on first need: that imports torch, which a run
+        that loads no model (extractive, English) never has to."""
+        return pick_device(self.requested)
+
+    @functools.cached_property
+    def budget(self) -> int:
+        """Bytes of weights that may stay loaded (runtime.model_memory_mb, else a default)."""
+        mb = self.config.runtime.model_memory_mb
+        return mb * 2**20 if mb else default_budget(self.device)
 
     def get(self, name: str, needed_by: str) -> Seq2Seq:
         """The seq2seq model ``name`` with its weights loaded; ``needed_by`` (e.g. "route

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import ModelSpec
+from .types import SummarizerError
 from .utils import weights_fingerprint
 
 logger = logging.getLogger("summarizer")
@@ -46,7 +47,7 @@ CREATE TABLE IF NOT EXISTS digests (key TEXT PRIMARY KEY, data TEXT NOT NULL, ad
 """
 
 
-class StoreError(RuntimeError):
+class StoreError(SummarizerError, RuntimeError):
     """The store file cannot be opened or used; the message says which file and what to do."""
 
 
