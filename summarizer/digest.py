@@ -8,6 +8,7 @@ point two or more articles support is corroborated. Near-duplicate points are me
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ import numpy as np
 from .briefs import rank_segments, source_texts
 from .checks import degenerate
 from .extractive import mmr, select
-from .guard import check, facts
+from .guard import SourceFacts, check, facts
 from .segment import split_sentences
 from .similarity import Similarity
 from .stories import date_range, group, parse_date, timeline
@@ -271,6 +272,20 @@ def _extractive_drafts(
     return [(texts[i], (candidates[i][0].id, candidates[i][1])) for i in picked]
 
 
+def _facts(articles: Sequence[Article]) -> SourceFacts:
+    """What the articles' texts support: each article's facts worked out once (a story's
+    every point is checked against them), then joined."""
+    found = [_article_facts(tuple(source_texts(a))) for a in articles]
+    return SourceFacts(
+        frozenset().union(*(f.values for f in found)), frozenset().union(*(f.words for f in found))
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _article_facts(texts: tuple[str, ...]) -> SourceFacts:
+    return facts(texts)
+
+
 def _cite(
     text: str,
     own: tuple[str, int] | None,
@@ -297,7 +312,7 @@ def _cite(
         best_of[e.article] = max(best_of.get(e.article, 0.0), e.score)
     sources = sorted(best_of, key=lambda a: -best_of[a])
     cited = [a for a in members if a.id in best_of] or list(members)
-    flags = check(text, facts(t for a in cited for t in source_texts(a)))
+    flags = check(text, _facts(cited))
     if not sources:
         flags.insert(0, Flag("unsupported", text, 0, len(text)))
     return DigestPoint(

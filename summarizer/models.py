@@ -41,6 +41,7 @@ logger = logging.getLogger("summarizer")
 Device = Literal["auto", "cpu", "cuda"]
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 TRANSLATION_INPUT_CAP = 512  # tokens; longer sentences are split before translation
+LENGTH_CACHE = 65536  # token counts a model keeps (pack() asks about every growing prefix)
 
 
 class ModelLoadError(SummarizerError, RuntimeError):
@@ -85,7 +86,8 @@ class Seq2Seq:
     pool: ModelPool | None = None
 
     def __post_init__(self) -> None:
-        self._lengths: dict[tuple[str, str | None], int] = {}
+        self._lengths: OrderedDict[tuple[str, str | None], int] = OrderedDict()
+        self._lengths_lock = threading.Lock()
         self.runner.pad_id = self.tokenizer.pad_token_id or 0  # type: ignore[union-attr]
         self.runner.tokenizer = self.tokenizer  # type: ignore[union-attr]
 
@@ -129,10 +131,19 @@ class Seq2Seq:
         return list(encoded["input_ids"])
 
     def count_tokens(self, text: str, src_lang: str | None = None) -> int:
+        """Tokens in ``text``; the last LENGTH_CACHE answers are kept (splitting asks about
+        the same pieces again and again), the oldest dropped first."""
         key = (text, src_lang)
-        if key not in self._lengths:
-            self._lengths[key] = len(self.encode(text, src_lang))
-        return self._lengths[key]
+        with self._lengths_lock:
+            if key in self._lengths:
+                self._lengths.move_to_end(key)
+                return self._lengths[key]
+        count = len(self.encode(text, src_lang))
+        with self._lengths_lock:
+            self._lengths[key] = count
+            if len(self._lengths) > LENGTH_CACHE:
+                self._lengths.popitem(last=False)
+        return count
 
     def counter(self, src_lang: str | None = None) -> Callable[[str], int]:
         return lambda text: self.count_tokens(text, src_lang)
