@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import BACKENDS, COMPUTE_TYPES, ENV_VAR, Config, ConfigError, load_config
+from .config import BACKENDS, COMPUTE_TYPES, ENV_VAR, WORDS, Config, ConfigError, load_config
 from .types import VERSION, SummarizerError
 
 if TYPE_CHECKING:
@@ -533,8 +533,8 @@ def _words(value: str) -> int:
         n = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
-    if not 5 <= n <= 2000:
-        raise argparse.ArgumentTypeError("must be from 5 to 2000 words")
+    if not WORDS[0] <= n <= WORDS[1]:
+        raise argparse.ArgumentTypeError(f"must be from {WORDS[0]} to {WORDS[1]} words")
     return n
 
 

@@ -83,7 +83,8 @@ Number = Annotated[float, Strict()]  # a whole number is a number too
 Flag = Annotated[bool, Strict()]
 Text = Annotated[str, Strict()]
 BatchTokens = Annotated[Whole, Field(ge=64)]
-Words = Annotated[Whole, Field(ge=5, le=2000)]
+WORDS = (5, 2000)  # the range of a brief or digest length, here and on the command line
+Words = Annotated[Whole, Field(ge=WORDS[0], le=WORDS[1])]
 _T = TypeVar("_T")
 # A section left empty (`runtime:`) is the same as one left out: all its defaults.
 Section = Annotated[_T, BeforeValidator(lambda value: {} if value is None else value)]
