@@ -62,17 +62,32 @@ def split_long(text: str, max_tokens: int, count: TokenCounter) -> list[str]:
 
 
 def pack(pieces: Sequence[str], max_tokens: int, count: TokenCounter, sep: str = " ") -> list[str]:
-    """Greedily join consecutive pieces into chunks of at most ``max_tokens`` tokens."""
+    """Join consecutive pieces into chunks of at most ``max_tokens`` tokens, each as long as
+    it can be (as a greedy left-to-right join makes them).
+
+    A chunk's end is found by a galloping search over how many pieces it takes (a text's
+    token count grows with it), so a long text costs a few tokenizations per chunk instead
+    of one of every growing prefix.
+    """
+    parts = [part for piece in pieces for part in split_long(piece, max_tokens, count)]
     chunks: list[str] = []
-    current: list[str] = []
-    for piece in pieces:
-        for part in split_long(piece, max_tokens, count):
-            if current and count(sep.join([*current, part])) > max_tokens:
-                chunks.append(sep.join(current))
-                current = []
-            current.append(part)
-    if current:
-        chunks.append(sep.join(current))
+    start = 0
+    while start < len(parts):
+        left = len(parts) - start
+
+        def fits(n: int, start: int = start) -> bool:
+            return count(sep.join(parts[start : start + n])) <= max_tokens
+
+        good, step = 1, 1  # one part always goes (split_long made it fit, or it cannot)
+        while good < left and fits(min(good + step, left)):
+            good = min(good + step, left)
+            step *= 2
+        bad = min(good + step, left + 1)  # the first count known not to fit (or past the end)
+        while bad - good > 1:
+            middle = (good + bad) // 2
+            good, bad = (middle, bad) if fits(middle) else (good, middle)
+        chunks.append(sep.join(parts[start : start + good]))
+        start += good
     return chunks
 
 

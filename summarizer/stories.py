@@ -9,6 +9,7 @@ read from the articles; an article without one stays undated.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,8 +19,12 @@ from .types import TimelineEntry
 APART = 10.0  # the distance given to articles too far apart in time to share a story
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_date(value: str | None) -> dt.date | None:
-    """A full calendar date from an article's published field, else None (never guessed)."""
+    """A full calendar date from an article's published field, else None (never guessed).
+
+    Every stage that needs the date (stories, timeline, batch groups and index) asks here,
+    and each distinct value is parsed once (dateparser takes milliseconds a value)."""
     if not value:
         return None
     try:
