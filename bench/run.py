@@ -198,8 +198,7 @@ def _ours(stage: str, config: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ours_pipeline(config: Any, data: dict[str, Any]) -> dict[str, Any]:
-    from summarizer.ingest import Document
-    from summarizer.pipeline import Options, Summarizer
+    from summarizer import Document, Options, Summarizer
 
     summarizer = Summarizer(config, device="cpu")
     start = time.perf_counter()

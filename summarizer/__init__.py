@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from .config import Config, ConfigError, load_config
-from .models import ModelLoadError
 from .pipeline import Summarizer
 from .types import (
     VERSION,
@@ -16,6 +15,7 @@ from .types import (
     Document,
     Failure,
     IngestError,
+    ModelLoadError,
     Options,
     Result,
     Segment,

@@ -1,5 +1,6 @@
-"""Where hub models come from: pinned revisions, the conversion bot's pull requests, pulling,
-and the lock that records what was pulled and how its self-check went.
+"""Where models come from: local folders and the hub cache, the offline rules, pinned
+revisions, the conversion bot's pull requests, pulling, weight safety, and the lock that
+records what was pulled and how its self-check went. `model_folder` is what loading asks.
 
 Many hub repos keep only pickle weights on ``main``; the hub's conversion bot
 (``SFconvertbot``) opened pull requests that add ``model.safetensors``. A model pinned to a
@@ -28,7 +29,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .config import Config, ModelSpec
-from .types import SummarizerError
+from .types import ModelLoadError, SummarizerError, one_line
 from .utils import atomic_write, weights_fingerprint
 
 logger = logging.getLogger("summarizer")
@@ -109,6 +110,83 @@ def with_lock(config: Config) -> Config:
             spec = replace(spec, commit=commit)
         models[name] = spec
     return replace(config, models=models)
+
+
+def model_folder(spec: ModelSpec, needed_by: str) -> Path:
+    """The model's folder on this machine, by the rules every model shares: a local folder
+    must hold safetensors weights (pickles only when allowed); a hub model comes from the
+    cache, else is pulled now when the hub can be reached, resolved and recorded as
+    `summarize models pull` does. Every failure is one ModelLoadError line."""
+    cached = is_cached(spec)
+    if not cached and (offline() or not hub_reachable()):
+        raise ModelLoadError(missing_message(spec, needed_by))
+    if spec.local_path is not None:
+        check_weights(spec)
+        return spec.local_path
+    with load_errors(spec, needed_by, cached):
+        if cached:
+            return snapshot(spec, local_files_only=True)
+        folder, resolved = pull(spec)
+        if resolved.note:
+            logger.warning("%s", resolved.note)
+        return folder
+
+
+@contextlib.contextmanager
+def load_errors(spec: ModelSpec, needed_by: str, cached: bool = True) -> Iterator[None]:
+    """Any failure to get or open ``spec``'s files as one ModelLoadError line naming the
+    model, what needed it, and the fix."""
+    try:
+        yield
+    except ModelLoadError:
+        raise
+    except HubError as exc:
+        raise ModelLoadError(f"{exc} (needed by {needed_by})") from exc
+    except OSError as exc:
+        if not cached:
+            raise ModelLoadError(missing_message(spec, needed_by)) from exc
+        raise ModelLoadError(
+            f"model '{spec.name}' ({spec.source}), needed by {needed_by}, could not be loaded: "
+            f"{one_line(exc)}; re-download it with `summarize models pull {spec.name}`"
+        ) from exc
+    except Exception as exc:
+        raise ModelLoadError(
+            f"model '{spec.name}' ({spec.source}), needed by {needed_by}, could not be loaded: "
+            f"{one_line(exc)}"
+        ) from exc
+
+
+def offline() -> bool:
+    """Whether HF_HUB_OFFLINE forbids the hub (as huggingface_hub reads it)."""
+    return os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
+
+
+def check_weights(spec: ModelSpec) -> None:
+    """A local folder's weights must be safetensors, or pickles the user allowed."""
+    folder = spec.local_path
+    assert folder is not None
+    if any(folder.glob("*.safetensors")):
+        return
+    if any(folder.glob("*.bin")) or any(folder.glob("*.pt")):
+        if spec.allow_pickle:
+            return
+        raise ModelLoadError(
+            f"model '{spec.name}' ({folder}) has only pickle weights (.bin), which can run code "
+            "when loaded; convert them to safetensors, or set allow_pickle: true for it in "
+            "models.yaml if you trust the folder"
+        )
+    raise ModelLoadError(
+        f"model '{spec.name}' ({folder}) has no weights file (*.safetensors); "
+        "point its id at a complete model folder"
+    )
+
+
+def missing_message(spec: ModelSpec, needed_by: str) -> str:
+    return (
+        f"model '{spec.name}' ({spec.id}), needed by {needed_by}, is not in the local cache and "
+        f"the hub cannot be reached: run `summarize models pull {spec.name}` on a connected "
+        f"machine, or set its id in models.yaml to a local folder"
+    )
 
 
 def is_cached(spec: ModelSpec) -> bool:

@@ -17,10 +17,10 @@ from .checks import Problem, check_summary, check_translation
 from .config import Config, ConfigError
 from .hub import HubError, check_status, is_cached, pull, read_lock, record_check, with_lock
 from .language import language_name
-from .models import ModelLoadError, ModelPool, Seq2Seq, compute_type, runtime_tag
+from .models import ModelPool, Seq2Seq, compute_type, runtime_tag
 from .probes import PROBE_LANGUAGES, PROBE_PARAGRAPH, probe_sentences
 from .translate import TranslationJob, translate_group
-from .types import one_line
+from .types import ModelLoadError, one_line
 
 logger = logging.getLogger("summarizer")
 
@@ -139,7 +139,8 @@ def convert_models(
 ) -> int:  # fmt: skip
     """Convert to CTranslate2 now (else on first use), then self-check the conversions."""
     from .backends import BackendError, converted_folder, find_converted
-    from .models import local_folder, pick_device
+    from .hub import model_folder
+    from .models import pick_device
 
     config = with_lock(config)
     names = list(names) or [n for n in used_models(config) if config.models[n].task != "embedding"]
@@ -156,7 +157,7 @@ def convert_models(
         spec = config.models[name]
         compute = compute_type(spec, config, device, asked)
         try:
-            folder = local_folder(spec, device, f"`models convert {name}`")
+            folder = model_folder(spec, f"`models convert {name}`")
             target = None if force else find_converted(spec, folder, compute)
             what = "already converted"
             if target is None:

@@ -31,21 +31,19 @@ from .backends import (
     resolve_compute_type,
 )
 from .config import Config, ModelSpec
-from .hub import HubError, hub_reachable, is_cached, pull, snapshot
+from .hub import load_errors, model_folder
 from .language import m2m100_code, nllb_code
 from .similarity import Embedder
-from .types import SummarizerError, one_line
+from .types import ModelLoadError, SummarizerError, one_line
 
 logger = logging.getLogger("summarizer")
 
 Device = Literal["auto", "cpu", "cuda"]
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+# How every model is opened once its folder is here: from that folder only, no remote code.
+LOCAL: dict[str, Any] = {"revision": None, "local_files_only": True, "trust_remote_code": False}
 TRANSLATION_INPUT_CAP = 512  # tokens; longer sentences are split before translation
 LENGTH_CACHE = 65536  # token counts a model keeps (pack() asks about every growing prefix)
-
-
-class ModelLoadError(SummarizerError, RuntimeError):
-    """A model could not be loaded; the message names it and says how to fix it."""
 
 
 class UnsupportedLanguage(SummarizerError, ValueError):
@@ -488,12 +486,11 @@ def load_model(spec: ModelSpec, device: str, needed_by: str, config: Config) -> 
     transformers, with a warning that says why."""
     from transformers import AutoConfig, AutoTokenizer
 
-    def load(source: str, common: dict[str, Any]) -> Seq2Seq:
-        logger.info("opening %s model '%s' from %s", spec.task, spec.name, source)
-        folder = _folder(spec, source, common)
-        local = {**common, "revision": None, "local_files_only": True}
-        tokenizer = AutoTokenizer.from_pretrained(folder, **local)
-        hf_config = AutoConfig.from_pretrained(folder, **local)
+    logger.info("opening %s model '%s' from %s", spec.task, spec.name, spec.source)
+    folder = model_folder(spec, needed_by)
+    with load_errors(spec, needed_by):
+        tokenizer = AutoTokenizer.from_pretrained(folder, **LOCAL)
+        hf_config = AutoConfig.from_pretrained(folder, **LOCAL)
         defaults = checkpoint_generation(folder, spec.task)
         runner: TorchRunner | CT2Runner | None = None
         if config.backend(spec) == "ctranslate2":
@@ -507,7 +504,7 @@ def load_model(spec: ModelSpec, device: str, needed_by: str, config: Config) -> 
                 logger.warning("model '%s' runs on transformers instead: %s", spec.name, exc)
         if runner is None:
             _set_torch_threads(config.runtime.intra_threads, device)
-            runner = TorchRunner(spec, str(folder), device, local)
+            runner = TorchRunner(spec, str(folder), device, dict(LOCAL))
         return Seq2Seq(
             spec=spec,
             tokenizer=tokenizer,
@@ -518,8 +515,6 @@ def load_model(spec: ModelSpec, device: str, needed_by: str, config: Config) -> 
             defaults=defaults,
             max_batch_tokens=spec.max_batch_tokens or config.runtime.max_batch_tokens,
         )
-
-    return _guarded_load(spec, device, needed_by, load)
 
 
 def runtime_tag(spec: ModelSpec, config: Config, device: str) -> str:
@@ -532,27 +527,6 @@ def runtime_tag(spec: ModelSpec, config: Config, device: str) -> str:
 def compute_type(spec: ModelSpec, config: Config, device: str, asked: str | None = None) -> str:
     """The CTranslate2 compute type of ``spec``: ``asked``, its own, else the runtime's."""
     return resolve_compute_type(asked or spec.compute_type or config.runtime.compute_type, device)
-
-
-def local_folder(spec: ModelSpec, device: str, needed_by: str) -> Path:
-    """The model's Hugging Face folder on this machine (fetched first when not cached and
-    the hub is reachable); failures are one ModelLoadError line, as for loading."""
-    return _guarded_load(
-        spec, device, needed_by, lambda source, common: _folder(spec, source, common)
-    )
-
-
-def _folder(spec: ModelSpec, source: str, common: dict[str, Any]) -> Path:
-    """A local model's folder, or a hub model's snapshot; one not here yet is pulled now,
-    resolved, checked and recorded as `summarize models pull` does (self-check aside)."""
-    if spec.local_path:
-        return Path(source)
-    if common["local_files_only"]:
-        return snapshot(spec, local_files_only=True)
-    folder, resolved = pull(spec)
-    if resolved.note:
-        logger.warning("%s", resolved.note)
-    return folder
 
 
 def _set_torch_threads(requested: int, device: str) -> None:
@@ -571,10 +545,11 @@ def load_embedder(spec: ModelSpec, device: str, needed_by: str, target: str = "e
             f"model '{spec.name}' needs sentence-transformers: pip install sentence-transformers"
         ) from exc
 
-    def load(source: str, common: dict[str, Any]) -> Embedder:
-        logger.info("loading embedding model '%s' from %s on %s", spec.name, source, device)
+    folder = model_folder(spec, needed_by)
+    with load_errors(spec, needed_by):
+        logger.info("loading embedding model '%s' from %s on %s", spec.name, spec.source, device)
         model = SentenceTransformer(
-            str(_folder(spec, source, common)),
+            str(folder),
             device=device,
             model_kwargs={"use_safetensors": None if spec.allow_pickle else True},
             trust_remote_code=False,
@@ -582,69 +557,6 @@ def load_embedder(spec: ModelSpec, device: str, needed_by: str, target: str = "e
         )
         model.eval()
         return Embedder(spec=spec, model=model, batch_size=spec.batch_size)
-
-    return _guarded_load(spec, device, needed_by, load)
-
-
-def _guarded_load(
-    spec: ModelSpec, device: str, needed_by: str, load: Callable[[str, dict[str, Any]], Any]
-) -> Any:
-    """Run ``load`` with the offline, safety and error-message rules every model shares."""
-    source = spec.source
-    cached = is_cached(spec)
-    offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
-    if not cached and (offline or not hub_reachable()):
-        raise ModelLoadError(_missing_message(spec, needed_by))
-    common: dict[str, Any] = {
-        "revision": spec.load_revision,
-        "trust_remote_code": False,
-        "local_files_only": cached,
-    }
-    if spec.local_path is not None:
-        _check_weights(spec)
-    try:
-        return load(source, common)
-    except HubError as exc:
-        raise ModelLoadError(f"{exc} (needed by {needed_by})") from exc
-    except OSError as exc:
-        if not cached:
-            raise ModelLoadError(_missing_message(spec, needed_by)) from exc
-        raise ModelLoadError(
-            f"model '{spec.name}' ({source}), needed by {needed_by}, could not be loaded: "
-            f"{one_line(exc)}; re-download it with `summarize models pull {spec.name}`"
-        ) from exc
-    except Exception as exc:
-        raise ModelLoadError(
-            f"model '{spec.name}' ({source}), needed by {needed_by}, could not be loaded: "
-            f"{one_line(exc)}"
-        ) from exc
-
-
-def _check_weights(spec: ModelSpec) -> None:
-    folder = spec.local_path
-    assert folder is not None
-    if any(folder.glob("*.safetensors")):
-        return
-    if any(folder.glob("*.bin")) or any(folder.glob("*.pt")):
-        if spec.allow_pickle:
-            return
-        raise ModelLoadError(
-            f"model '{spec.name}' ({folder}) has only pickle weights (.bin), which can run code "
-            "when loaded; convert them to safetensors, or set allow_pickle: true for it in "
-            "models.yaml if you trust the folder"
-        )
-    raise ModelLoadError(
-        f"model '{spec.name}' ({folder}) has no weights file (*.safetensors); "
-        "point its id at a complete model folder"
-    )
-
-
-def _missing_message(spec: ModelSpec, needed_by: str) -> str:
-    return (
-        f"model '{spec.name}' ({spec.id}), needed by {needed_by}, is not in the local cache and "
-        f"the hub cannot be reached: run `summarize models pull {spec.name}` on a connected "
-        f"machine, or set its id in models.yaml to a local folder"
-    )
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

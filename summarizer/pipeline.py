@@ -23,7 +23,7 @@ from .formats import article_id
 from .hub import is_cached, with_lock
 from .inputs import read_source
 from .language import detect, language_name, main_script, sentence_languages
-from .models import ModelLoadError, ModelPool, Seq2Seq, runtime_tag
+from .models import ModelPool, Seq2Seq, runtime_tag
 from .segment import split_sentences
 from .similarity import Embedder, Similarity
 from .store import Store, content_hash, digest_of, model_key
@@ -36,6 +36,7 @@ from .types import (
     Faithfulness,
     Flag,
     IngestError,
+    ModelLoadError,
     Options,
     Prepared,
     Result,

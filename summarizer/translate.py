@@ -15,9 +15,9 @@ import regex
 
 from .config import Config
 from .language import language_name
-from .models import ModelLoadError, ModelPool, Seq2Seq
+from .models import ModelPool, Seq2Seq
 from .segment import split_long
-from .types import one_line
+from .types import ModelLoadError, one_line
 from .utils import progress_bar
 
 logger = logging.getLogger("summarizer")

@@ -37,6 +37,10 @@ class IngestError(SummarizerError, ValueError):
     """An input that cannot be read as an article; the message is the one-line reason."""
 
 
+class ModelLoadError(SummarizerError, RuntimeError):
+    """A model that cannot be had or loaded; the message names it, what needed it, and the fix."""
+
+
 def one_line(exc: BaseException) -> str:
     """An exception's message on one line of at most 300 characters (for users and logs)."""
     text = " ".join(str(exc).split())

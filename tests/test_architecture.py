@@ -50,6 +50,26 @@ def test_no_module_imports_another_modules_private_names() -> None:
     assert not offenders
 
 
+def test_every_name_imported_from_the_package_exists() -> None:
+    """The benchmark and the tests import only what the package has (its lazy imports in
+    functions too, which an import of the file alone would not reach)."""
+    import importlib
+
+    missing = []
+    for path in [ROOT / "app.py", *sorted((ROOT / "bench").glob("*.py")),
+                 *sorted((ROOT / "tests").glob("*.py"))]:  # fmt: skip
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("summarizer"):
+                try:
+                    module = importlib.import_module(node.module or "")
+                except ImportError:
+                    missing.append(f"{path.name}: {node.module}")
+                    continue
+                missing += [f"{path.name}: {node.module}.{a.name}" for a in node.names
+                            if not hasattr(module, a.name)]  # fmt: skip
+    assert not missing
+
+
 def test_the_leaf_imports_only_the_standard_library() -> None:
     tree = ast.parse((PACKAGE / "types.py").read_text(encoding="utf-8"))
     imported = {

@@ -325,7 +325,7 @@ def test_front_matter(meta: dict[str, str], lang: str) -> None:
     assert squash(" ".join(s.text for s in run.sentences)) == squash(body)
 
 
-# Front matter that broke reading (formats.py) when it used yaml.safe_load: ValueError, AttributeError
+# Front matter that broke formats.py when it used yaml.safe_load: ValueError, AttributeError
 # and RecursionError besides YAMLError, "\ud800" escapes made lone surrogates (UTF-8 output
 # failed later) and aliases built huge lists that str() made the title.
 HOSTILE_FRONT_MATTER = {
