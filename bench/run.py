@@ -116,12 +116,12 @@ def our_articles() -> dict[str, list[str]]:
 
 def bench_input(size: str) -> dict[str, Any]:
     """Fixed articles: per language, sentences of our texts taken in turn."""
-    from summarizer.segment import split_sentences
+    from summarizer.segment import sentence_texts
 
     plan, texts = SIZES[size], our_articles()
     articles = []
     for lang in plan["langs"]:
-        pool = [s.text for t in texts[lang] for s in split_sentences(t, lang) if len(s.text) > 25]
+        pool = [s for t in texts[lang] for s in sentence_texts(t, lang) if len(s) > 25]
         for k in range(plan["articles"]):
             start = k * plan["sentences"]
             picked = [pool[(start + i) % len(pool)] for i in range(plan["sentences"])]

@@ -26,7 +26,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import Literal
@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from .fetch import Fetcher, FetchSettings
 from .inputs import Plan, documents, plan
-from .pipeline import Stages, Summarizer, apply_brief, article_from
+from .pipeline import Stages, Summarizer, apply_brief, translated
 from .render import FORMATS, render
 from .report import CSS, PAGE_CSS
 from .runners import ChunkResult, ChunkWorker, RunnerName, run_local, run_ray
@@ -49,7 +49,6 @@ from .types import (
     Faithfulness,
     IngestError,
     Options,
-    Prepared,
     Result,
     SummarizerError,
     describe_flags,
@@ -75,22 +74,6 @@ class BatchOptions:
     workers: int | None = None  # Ray actors (default: one per GPU, else per CPU)
     ray_address: str | None = None
     fetch: FetchSettings = field(default_factory=FetchSettings)
-
-
-@dataclass
-class Item:
-    """One article of the run, without its text: what grouping and the index need."""
-
-    id: str
-    source: str
-    hash: str
-    lang: str
-    confidence: float
-    title: str | None
-    published: str | None
-    outlet: str | None
-    topic: str | None
-    warnings: list[str]
 
 
 @dataclass
@@ -301,26 +284,26 @@ def _process(
     stages: Stages,
     brief_sim: Similarity,
     report: BatchReport,
-) -> list[Item | None]:
+) -> list[Article | None]:
     """Stream the articles through the runner; returns the items that ended done."""
     store = summarizer.store
     assert store is not None
-    items: list[Item] = []
+    items: list[Article] = []
     state: dict[str, str | None] = {}  # hash -> None (done) or why it failed
-    waiting: dict[str, list[Item]] = {}  # hash -> items waiting for its chunk
+    waiting: dict[str, list[Article]] = {}  # hash -> items waiting for its chunk
     earlier: set[str] = set()  # hashes an earlier run finished
     total = planned.total
     with progress_bar(total, "articles", options.show_progress, unit="article") as bar:
 
-        def chunks() -> Iterator[list[Prepared]]:
+        def chunks() -> Iterator[list[Article]]:
             taken: set[str] = set()
-            pending: list[Prepared] = []
+            pending: list[Article] = []
             for got in documents(planned, store, fetcher):
-                item = _prepare(summarizer, got, options, taken, report)
-                if item is None:
+                prepared = _prepare(summarizer, got, options, taken, report)
+                if prepared is None:
                     bar.update(1)
                     continue
-                prepared, item = item
+                item = prepared.without_text()  # the text goes on to the runner, not kept
                 items.append(item)
                 if prepared.hash in waiting:
                     report.duplicates += 1
@@ -359,7 +342,7 @@ def _process(
 
 
 def _run(
-    chunks: Iterator[list[Prepared]],
+    chunks: Iterator[list[Article]],
     summarizer: Summarizer,
     batch: BatchOptions,
     options: Options,
@@ -383,7 +366,8 @@ def _prepare(
     options: Options,
     taken: set[str],
     report: BatchReport,
-) -> tuple[Prepared, Item] | None:
+) -> Article | None:
+    """The prepared article, or None when it failed (recorded in ``report``)."""
     if isinstance(got, Failure):
         report.failed.append(got)
         return None
@@ -396,16 +380,12 @@ def _prepare(
         logger.debug("preparing %s failed", got.source, exc_info=True)
         report.failed.append(Failure(got.source, f"{got.source}: cannot be read ({one_line(exc)})"))
         return None
-    outlet = got.outlet or (urlsplit(got.source).hostname if "://" in got.source else None)
-    item = Item(
-        id=p.id, source=got.source, hash=p.hash, lang=p.lang, confidence=p.confidence,
-        title=p.title, published=p.published, outlet=outlet, topic=got.topic,
-        warnings=p.warnings,
-    )  # fmt: skip
-    return p, item
+    if p.outlet is None and "://" in got.source:  # a page: its site is who published it
+        p.outlet = urlsplit(got.source).hostname
+    return p
 
 
-def _settle(item: Item, error: str | None, report: BatchReport) -> None:
+def _settle(item: Article, error: str | None, report: BatchReport) -> None:
     if error is None:
         report.done += 1
     else:
@@ -413,30 +393,30 @@ def _settle(item: Item, error: str | None, report: BatchReport) -> None:
 
 
 def _done(
-    summarizer: Summarizer, p: Prepared, stages: Stages, sim: Similarity, options: Options
+    summarizer: Summarizer, p: Article, stages: Stages, sim: Similarity, options: Options
 ) -> bool:
     """Whether the store has this text's translation and brief for these settings."""
     store = summarizer.store
     assert store is not None
-    key = summarizer.translation_key(p.lang)
+    key = summarizer.translation_key(p.language)
     if key is not None and store.translation(p.hash, key) is None:
         return False
-    return store.brief(p.hash, summarizer.brief_key(p.lang, stages, sim, options)) is not None
+    return store.brief(p.hash, summarizer.brief_key(p.language, stages, sim, options)) is not None
 
 
 def _groups(
-    items: list[Item],
+    items: list[Article],
     by: GroupBy,
     summarizer: Summarizer,
     embedder: Embedder | None,
     options: Options,
-) -> list[tuple[str, list[Item]]]:
+) -> list[tuple[str, list[Article]]]:
     """The run's articles split by day, source, topic (or story), or not at all."""
     if not items:
         return []
     if by == "none":
         return [("All articles", items)]
-    out: dict[str, list[Item]] = {}
+    out: dict[str, list[Article]] = {}
     if by == "day":
         for item in items:
             day = parse_date(item.published)
@@ -457,8 +437,8 @@ def _groups(
 
 
 def _stories(
-    items: list[Item], summarizer: Summarizer, embedder: Embedder | None, options: Options
-) -> list[tuple[str, list[Item]]]:
+    items: list[Article], summarizer: Summarizer, embedder: Embedder | None, options: Options
+) -> list[tuple[str, list[Article]]]:
     """Articles without a topic, grouped into stories by the stories model."""
     if not items:
         return []
@@ -476,26 +456,23 @@ def _stories(
     return named
 
 
-def _restore_text(summarizer: Summarizer, item: Item) -> Article:
-    """An article rebuilt from the store: its cleaned text and translation (no brief)."""
+def _restore_text(summarizer: Summarizer, item: Article) -> Article:
+    """An article kept without its text, given back its cleaned text and translation from
+    the store (no brief)."""
     store = summarizer.store
     assert store is not None
     row = store.article(item.hash)
     if row is None:
         raise LookupError(f"{item.source}: not in the store {store.path}")
     lang, title, body = row
-    sentences = split_sentences(body, lang)
+    segments = split_sentences(body, lang)
     key = summarizer.translation_key(lang)
     record = store.translation(item.hash, key) if key else None
     if record is None:  # no translation needed: the text is in the target language
-        record = {"title": title, "segments": [s.text for s in sentences]}
+        record = {"title": title, "segments": [s.source for s in segments]}
     spec = summarizer.config.route(lang)
-    prepared = Prepared(
-        doc=Document(source=item.source, text=""), id=item.id, title=title,
-        published=item.published, lang=lang, confidence=item.confidence, body=body,
-        sentences=sentences, warnings=list(item.warnings), hash=item.hash,
-    )  # fmt: skip
-    return article_from(prepared, record, spec.source if spec else None)
+    base = replace(item, title=title, language=lang, original=body, segments=segments)
+    return translated(base, record, spec.source if spec else None)
 
 
 class _Writer:
@@ -516,7 +493,7 @@ class _Writer:
         self.brief_sim, self.note, self.options = brief_sim, note, options
         self.models, self.outputs = models, outputs
 
-    def write(self, out: Path, name: str, members: list[Item], taken: set[str]) -> Group:
+    def write(self, out: Path, name: str, members: list[Article], taken: set[str]) -> Group:
         """Stage the group's files in ``out``; the store keeps the rendering for a re-run."""
         store = self.summarizer.store
         assert store is not None
@@ -535,7 +512,7 @@ class _Writer:
             self.outputs.add(out / f"{slug}.{fmt}", text)
         return Group(name=name, slug=slug, **cached["info"])
 
-    def _render(self, name: str, members: list[Item]) -> tuple[dict[str, str], dict]:
+    def _render(self, name: str, members: list[Article]) -> tuple[dict[str, str], dict]:
         summarizer, options = self.summarizer, self.options
         articles: list[Article] = []
         faith = Faithfulness()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from .checks import degenerate
 from .extractive import rank, select
 from .guard import check, facts
-from .segment import split_sentences
+from .segment import sentence_texts
 from .similarity import Similarity
 from .summarize import summarize_many
 from .types import Article, Engine, Faithfulness, Flag
@@ -114,7 +114,7 @@ def _one_brief(
         report.add([[] for _ in article.brief_segments])
         return
     source = facts(source_texts(article))
-    sentences = [s.text for s in split_sentences(text, "en")]
+    sentences = sentence_texts(text)
     flags = [check(s, source) for s in sentences]
     report.add(flags)
     if not (strict and any(flags)):

@@ -19,7 +19,7 @@ from .briefs import rank_segments, source_texts
 from .checks import degenerate
 from .extractive import mmr, select
 from .guard import SourceFacts, check, facts
-from .segment import split_sentences
+from .segment import sentence_texts
 from .similarity import Similarity
 from .stories import date_range, group, parse_date, timeline
 from .summarize import fit_words, summarize_many
@@ -231,7 +231,7 @@ def _abstractive_drafts(
         if n in failures:
             failed[k] = failures[n]
     return [
-        [(s.text, None) for s in split_sentences(fit_words(summary, budget), "en")]
+        [(s, None) for s in sentence_texts(fit_words(summary, budget))]
         for summary, budget in zip(summaries, budgets, strict=True)
     ]
 

@@ -251,10 +251,10 @@ def check_model(pool: ModelPool, config: Config, name: str, lang: str | None = N
 def _check_summarizer(model: Seq2Seq, name: str, runtime: str) -> CheckResult:
     """The probe paragraph, in chunks that fit the model, each summarized and checked (the
     model's own output: no map-reduce or trimming in between)."""
-    from .segment import pack, split_sentences
+    from .segment import pack, sentence_texts
     from .summarize import summary_tokens
 
-    sentences = [s.text for s in split_sentences(PROBE_PARAGRAPH, "en")]
+    sentences = sentence_texts(PROBE_PARAGRAPH)
     chunks = pack(sentences, model.max_input_tokens, model.counter())
     longest, shortest = summary_tokens(PROBE_SUMMARY_WORDS, model.max_input_tokens)
     failures: dict[int, str] = {}

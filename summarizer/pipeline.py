@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import regex
@@ -38,7 +38,6 @@ from .types import (
     IngestError,
     ModelLoadError,
     Options,
-    Prepared,
     Result,
     Segment,
 )
@@ -111,17 +110,18 @@ class Summarizer:
 
     def translate_prepared(
         self,
-        prepared: Sequence[Prepared],
+        prepared: Sequence[Article],
         options: Options,
         failed: list[Failure],
         models: dict[str, str],
     ) -> list[Article]:
-        """Articles with their translations: from the store when there, else translated
-        (each distinct text once, sentences of all articles batched together) and saved."""
+        """The prepared articles with their translations: from the store when there, else
+        translated (each distinct text once, sentences of all articles batched together) and
+        saved. Each is a new Article; the prepared ones are left as they were."""
         found: dict[str, dict] = {}
-        todo: dict[str, Prepared] = {}
+        todo: dict[str, Article] = {}
         for p in prepared:
-            key = self.translation_key(p.lang)
+            key = self.translation_key(p.language)
             hit = self.store.translation(p.hash, key) if self.store and key else None
             if hit is not None:
                 found[p.hash] = hit
@@ -132,7 +132,7 @@ class Summarizer:
         # Sentences in another language that its route cannot take (no route, a model
         # without it) are translated as the article's language instead of failing it.
         again = [_as_main(p, job) for p in todo.values() for job in _jobs(p)
-                 if job.lang != p.lang and outcomes[job.key].translations is None]  # fmt: skip
+                 if job.lang != p.language and outcomes[job.key].translations is None]  # fmt: skip
         if again:
             outcomes.update(translate_jobs(again, self.pool, self.config, options.show_progress))
         errors: dict[str, str] = {}
@@ -145,21 +145,21 @@ class Summarizer:
         if self.store is not None:
             with self.store.transaction():
                 for h, p in todo.items():
-                    key = self.translation_key(p.lang)
+                    key = self.translation_key(p.language)
                     if h in found:
-                        self.store.put_article(h, p.lang, p.title, p.body, p.doc.source)
+                        self.store.put_article(h, p.language, p.title, p.original, p.source)
                         if key:
                             self.store.put_translation(h, key, found[h])
         articles: list[Article] = []
         for p in prepared:
             if p.hash not in found:
                 why = errors.get(p.hash, "translation failed")
-                failed.append(Failure(p.doc.source, f"{p.doc.source}: {why}"))
+                failed.append(Failure(p.source, f"{p.source}: {why}"))
                 continue
-            spec = self.config.route(p.lang)
+            spec = self.config.route(p.language)
             if spec is not None:
-                models[f"translation.{p.lang}"] = spec.source
-            articles.append(article_from(p, found[p.hash], spec.source if spec else None))
+                models[f"translation.{p.language}"] = spec.source
+            articles.append(translated(p, found[p.hash], spec.source if spec else None))
         return articles
 
     def translation_key(self, lang: str) -> str | None:
@@ -184,10 +184,10 @@ class Summarizer:
 
     def _prepare(
         self, sources: Sequence[str | Path | Document], options: Options, failed: list[Failure]
-    ) -> list[Prepared]:
+    ) -> list[Article]:
         """Read, clean, identify and segment each source; failures go to ``failed``."""
         taken: set[str] = set()
-        prepared: list[Prepared] = []
+        prepared: list[Article] = []
         for done, source in enumerate(sources):
             name = source.source if isinstance(source, Document) else str(source)
             report(f"reading {Path(name).name}", done, len(sources))
@@ -198,8 +198,9 @@ class Summarizer:
                 failed.append(Failure(name, str(exc)))
         return prepared
 
-    def prepare(self, doc: Document, options: Options, taken: set[str]) -> Prepared:
-        """Clean, identify and segment one document; raises IngestError with the reason."""
+    def prepare(self, doc: Document, options: Options, taken: set[str]) -> Article:
+        """Clean, identify and segment one document into an Article, not yet translated;
+        raises IngestError with the reason."""
         src = doc.source
         if not WORD.search(URL.sub(" ", doc.text)):
             raise IngestError(
@@ -232,32 +233,25 @@ class Summarizer:
                     f"language identified as {language_name(lang)} with low "
                     f"confidence ({confidence:.2f}); pass --lang to override"
                 )
-        sentences = split_sentences(body, lang)
-        if not sentences:
+        segments = split_sentences(body, lang)
+        if not segments:
             raise IngestError(f"{src}: no translatable text; check the file's content")
-        langs: list[str | None] = []
         if self.config.route(lang) is not None:  # translated: route each part by its language
-            langs = sentence_languages([s.text for s in sentences],
-                                       [s.paragraph for s in sentences], lang)  # fmt: skip
-            if not any(langs):
-                langs = []
+            langs = sentence_languages([s.source for s in segments],
+                                       [s.paragraph for s in segments], lang)  # fmt: skip
+            for segment, own in zip(segments, langs, strict=True):
+                segment.lang = own or None
         title = cleaned.title
         given = _unique_id(doc, taken)
         if doc.id and given != doc.id:
             warnings.append(f"id '{doc.id}' is taken by an earlier article; this one is '{given}'")
-        return Prepared(
-            doc=doc,
-            id=given,
-            title=title,
-            published=doc.published or cleaned.published,
-            lang=lang,
-            confidence=confidence,
-            body=body,
-            sentences=sentences,
-            warnings=warnings,
-            hash=content_hash(lang, title, body),
-            langs=langs,
-        )
+        return Article(
+            id=given, source=doc.source, title=title, title_translation=None,
+            published=doc.published or cleaned.published, language=lang,
+            language_confidence=confidence, original=body, translation="", segments=segments,
+            warnings=warnings, hash=content_hash(lang, title, body), outlet=doc.outlet,
+            topic=doc.topic,
+        )  # fmt: skip
 
     def _summarize(
         self,
@@ -418,26 +412,25 @@ class Stages:
     models: dict[str, Seq2Seq | None] = field(default_factory=dict)
 
 
-def _jobs(p: Prepared) -> list[TranslationJob]:
+def _jobs(p: Article) -> list[TranslationJob]:
     """The translation jobs of one article: its title and sentences in its language, and
     one job per other language its sentences were found in (see `sentence_languages`)."""
-    groups: dict[str, list[str]] = {p.lang: [p.title] if p.title else []}
-    for i, sentence in enumerate(p.sentences):
-        lang = p.langs[i] if p.langs and p.langs[i] else p.lang
-        groups.setdefault(lang, []).append(sentence.text)
+    groups: dict[str, list[str]] = {p.language: [p.title] if p.title else []}
+    for segment in p.segments:
+        groups.setdefault(segment.lang or p.language, []).append(segment.source)
     return [
-        TranslationJob((p.hash, lang), lang, texts, has_title=lang == p.lang and bool(p.title))
+        TranslationJob((p.hash, lang), lang, texts, has_title=lang == p.language and bool(p.title))
         for lang, texts in groups.items()
         if texts
     ]
 
 
-def _as_main(p: Prepared, job: TranslationJob) -> TranslationJob:
+def _as_main(p: Article, job: TranslationJob) -> TranslationJob:
     """``job``'s sentences (in another language) to be translated as ``p``'s language."""
-    return TranslationJob((*job.key, p.lang), p.lang, job.texts)
+    return TranslationJob((*job.key, p.language), p.language, job.texts)
 
 
-def _record(p: Prepared, outcomes: dict) -> tuple[dict | None, str | None]:
+def _record(p: Article, outcomes: dict) -> tuple[dict | None, str | None]:
     """One article's translation record from its jobs' outcomes, or (None, the error)."""
     parts: dict[str, list[str]] = {}
     models: dict[str, str | None] = {}
@@ -445,29 +438,30 @@ def _record(p: Prepared, outcomes: dict) -> tuple[dict | None, str | None]:
     split = 0
     for job in _jobs(p):
         outcome = outcomes[job.key]
-        if outcome.translations is None and (*job.key, p.lang) in outcomes:
-            outcome = outcomes[(*job.key, p.lang)]
+        if outcome.translations is None and (*job.key, p.language) in outcomes:
+            outcome = outcomes[(*job.key, p.language)]
             fallback.add(job.lang)
         if outcome.translations is None:
             return None, outcome.error
         parts[job.lang] = list(outcome.translations)
         models[job.lang] = outcome.model
         split += outcome.split
-    title = parts[p.lang].pop(0) if p.title else None
+    title = parts[p.language].pop(0) if p.title else None
     segments, other = [], {}
-    for i in range(len(p.sentences)):
-        lang = p.langs[i] if p.langs and p.langs[i] else p.lang
+    for segment in p.segments:
+        lang = segment.lang or p.language
         segments.append(parts[lang].pop(0))
-        if lang != p.lang:
+        if lang != p.language:
             other.setdefault(lang, [0, models[lang], lang in fallback])[0] += 1
     return {"title": title, "segments": segments, "split": split, "languages": other}, None
 
 
-def article_from(p: Prepared, record: dict, model: str | None) -> Article:
-    """An Article from a prepared document and its translation record (see the store)."""
-    warnings = list(p.warnings)
+def translated(article: Article, record: dict, model: str | None) -> Article:
+    """``article`` (prepared, or restored from the store) with its translation record
+    applied (see the store): a new Article, the given one unchanged."""
+    warnings = list(article.warnings)
     for lang, (count, used, fell_back) in sorted(record.get("languages", {}).items()):
-        name, main = language_name(lang), language_name(p.lang)
+        name, main = language_name(lang), language_name(article.language)
         if fell_back:
             warnings.append(
                 f"{count} sentence(s) look like {name}, which its route cannot translate: "
@@ -482,15 +476,12 @@ def article_from(p: Prepared, record: dict, model: str | None) -> Article:
             "limit were split into parts and translated in full"
         )
     segments = [
-        Segment(s.text, t, s.paragraph, s.start, s.end)
-        for s, t in zip(p.sentences, record["segments"], strict=True)
+        replace(s, translation=t) for s, t in zip(article.segments, record["segments"], strict=True)
     ]
     flagged = _degenerate_translations(segments, model, warnings) if model else 0
-    return Article(
-        id=p.id, source=p.doc.source, title=p.title, title_translation=record.get("title"),
-        published=p.published, language=p.lang, language_confidence=p.confidence,
-        original=p.body, translation=_join_segments(segments), segments=segments,
-        translation_model=model, warnings=warnings, hash=p.hash,
+    return replace(
+        article, title_translation=record.get("title"), translation=_join_segments(segments),
+        segments=segments, translation_model=model, warnings=warnings,
         output_flags={"translations": flagged, "brief": 0},
     )  # fmt: skip
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from .config import Config
 from .models import ModelPool
 from .pipeline import Summarizer
-from .types import Failure, Options, Prepared, one_line
+from .types import Article, Failure, Options, one_line
 
 logger = logging.getLogger("summarizer")
 
@@ -88,7 +88,7 @@ class ChunkWorker:
         self.options = options
         self.stories = stories  # the embedding model for briefs, or None for TF-IDF
 
-    def process(self, chunk: list[Prepared]) -> ChunkResult:
+    def process(self, chunk: list[Article]) -> ChunkResult:
         """Every article of the chunk translated and briefed, or failed with a reason."""
         try:
             return self._process(chunk)
@@ -97,7 +97,7 @@ class ChunkWorker:
             why = f"processing failed ({one_line(exc)})"
             return ChunkResult([p.hash for p in chunk], failed={p.hash: why for p in chunk})
 
-    def _process(self, chunk: list[Prepared]) -> ChunkResult:
+    def _process(self, chunk: list[Article]) -> ChunkResult:
         recorder = _Recorder()
         summarizer, options = self.summarizer, self.options
         summarizer.store = recorder  # type: ignore[assignment]
@@ -108,7 +108,7 @@ class ChunkWorker:
         done = {a.hash for a in articles}
         for p in chunk:
             if p.hash not in done:
-                result.failed[p.hash] = why.get(p.doc.source, "translation failed")
+                result.failed[p.hash] = why.get(p.source, "translation failed")
         if articles and not options.translate_only:
             stage_failures: list[Failure] = []
             stages = summarizer.stages(options, stage_failures, {})
@@ -126,19 +126,19 @@ class ChunkWorker:
         """Ray Data's entry point: a batch of JSON chunks in, JSON results out."""
         out = []
         for text in batch["chunk"]:
-            chunk = [Prepared.from_dict(d) for d in json.loads(text)]
+            chunk = [Article.from_dict(d) for d in json.loads(text)]
             out.append(self.process(chunk).to_json())
         return {"result": out}
 
 
-def run_local(chunks: Iterable[list[Prepared]], worker: ChunkWorker) -> Iterator[ChunkResult]:
+def run_local(chunks: Iterable[list[Article]], worker: ChunkWorker) -> Iterator[ChunkResult]:
     """Each chunk in this process, one after the other."""
     for chunk in chunks:
         yield worker.process(chunk)
 
 
 def run_ray(
-    chunks: Iterable[list[Prepared]],
+    chunks: Iterable[list[Article]],
     config: Config,
     device: str,
     options: Options,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import regex
 
-from .types import Sentence
+from .types import Segment
 
 TokenCounter = Callable[[str], int]
 CLAUSE_BREAK = regex.compile(r"(?<=[,;:،؛–—)\]»”])\s+")
@@ -28,11 +28,12 @@ def split_paragraphs(body: str) -> list[tuple[int, str]]:
     return out
 
 
-def split_sentences(body: str, lang: str | None) -> list[Sentence]:
-    """Every sentence of ``body`` with offsets; paragraph breaks are kept as indices."""
+def split_sentences(body: str, lang: str | None) -> list[Segment]:
+    """Every sentence of ``body`` as a Segment (not yet translated) with its offsets in
+    ``body`` and its paragraph's index."""
     from sentencex import get_sentence_boundaries
 
-    sentences: list[Sentence] = []
+    sentences: list[Segment] = []
     for index, (offset, paragraph) in enumerate(split_paragraphs(body)):
         for b in get_sentence_boundaries(lang or "en", paragraph):
             text = b["text"]
@@ -41,8 +42,13 @@ def split_sentences(body: str, lang: str | None) -> list[Sentence]:
                 continue
             lead = len(text) - len(text.lstrip())
             start = offset + b["start_index"] + lead
-            sentences.append(Sentence(stripped, start, start + len(stripped), index))
+            sentences.append(Segment(stripped, "", index, start, start + len(stripped)))
     return sentences
+
+
+def sentence_texts(text: str, lang: str | None = "en") -> list[str]:
+    """The sentences of ``text``, as text (a summary, a brief, a probe paragraph)."""
+    return [s.source for s in split_sentences(text, lang)]
 
 
 def split_long(text: str, max_tokens: int, count: TokenCounter) -> list[str]:

@@ -12,7 +12,7 @@ import logging
 import math
 
 from .models import Seq2Seq
-from .segment import pack, split_sentences
+from .segment import pack, sentence_texts
 from .utils import progress_bar
 
 logger = logging.getLogger("summarizer")
@@ -45,7 +45,7 @@ def summarize_many(
             break
         jobs: list[tuple[int, str]] = []
         for i, text in list(pending.items()):
-            sentences = [s.text for s in split_sentences(text, "en")] or [text]
+            sentences = sentence_texts(text) or [text]
             packed = pack(sentences, limit, counter)
             if len(packed) >= chunks.get(i, len(packed) + 1):
                 # Partial summaries that re-tokenize longer than the model wrote them (a
@@ -100,7 +100,7 @@ def fit_words(text: str, words: int) -> str:
     A trailing fragment without end punctuation is dropped when a complete sentence
     precedes it; text with no sentence end at all is cut to ``words`` words.
     """
-    sentences = [s.text for s in split_sentences(text, "en")]
+    sentences = sentence_texts(text)
     if not sentences:
         return ""
     complete = [s for s in sentences if s.rstrip("\"')”’»").endswith((".", "!", "?"))]

@@ -1,22 +1,25 @@
 """Every shape an article takes, the run's results, and the one error base: the leaf module.
 
-Reading gives a `Document`; preparing it (cleaning, language, sentences) gives a `Prepared`;
-translation makes it an `Article`, which the briefs, the digest, the store, batch, the web
-UI and the renderers all pass around. A run returns a `Result`, whose `to_dict()` is the
-JSON contract. Nothing here imports anything else of the package (or any third-party
-library), so every other module may import it.
+Reading gives a `Document`; preparing it (cleaning, language, sentences) makes it an
+`Article`, one shape from then on: translation fills in its segments' translations, the
+brief stage its brief, the digest its story; batch, the runners and the renderers pass it
+around. A run returns a `Result`, whose `to_dict()` is the JSON contract. Nothing here
+imports anything else of the package (or any third-party library), so every other module
+may import it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Literal
 
 VERSION = "0.1.0"  # the package's version (pyproject.toml reads it from here)
 
 Engine = Literal["abstractive", "extractive"]
+# Field metadata of what the pipeline needs but the JSON contract does not carry.
+INTERNAL = {"internal": True}
 FlagKind = Literal["number", "amount", "date", "entity", "unsupported"]
 
 # The most one article may be, however it comes (file, stdin, upload, web page).
@@ -67,46 +70,6 @@ class Document:
     warnings: list[str] = field(default_factory=list)  # what reading it changed or guessed
 
 
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence of the cleaned text: its text, [start, end) offsets and paragraph index."""
-
-    text: str
-    start: int
-    end: int
-    paragraph: int
-
-
-@dataclass
-class Prepared:
-    """A document cleaned, identified and split into sentences: ready to translate.
-
-    `to_dict`/`from_dict` carry it to a worker process (the Ray runner) and back.
-    """
-
-    doc: Document
-    id: str
-    title: str | None
-    published: str | None
-    lang: str
-    confidence: float
-    body: str
-    sentences: list[Sentence]
-    warnings: list[str]
-    hash: str = ""
-    langs: list[str | None] = field(default_factory=list)  # per sentence, when not `lang`
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Prepared:
-        data = dict(data)
-        data["doc"] = Document(**data["doc"])
-        data["sentences"] = [Sentence(**s) for s in data["sentences"]]
-        return cls(**data)
-
-
 # --- articles ------------------------------------------------------------------------------
 
 
@@ -125,18 +88,23 @@ class Flag:
 
 @dataclass
 class Segment:
-    """One source sentence, its translation, its paragraph, and its offsets in `original`."""
+    """One sentence of the cleaned text: as written, its translation (empty until
+    translated), its paragraph index and its [start, end) offsets in `Article.original`."""
 
     source: str
     translation: str
     paragraph: int
     start: int
     end: int
+    # The sentence's own language when it is not the article's (routes its translation);
+    # internal: not part of the JSON contract.
+    lang: str | None = field(default=None, metadata=INTERNAL)
 
 
 @dataclass
 class Article:
-    """One processed article."""
+    """One article from preparation on: its cleaned text (`original`) split into segments,
+    then their translations, its brief and its story as the stages fill them in."""
 
     id: str
     source: str
@@ -157,6 +125,28 @@ class Article:
     hash: str = ""  # of the cleaned content: syndicated copies share it
     # Model outputs found empty or looping: "translations" (sentences), "brief" (replaced).
     output_flags: dict[str, int] = field(default_factory=lambda: {"translations": 0, "brief": 0})
+    # From the document, for batch groups; internal: not part of the JSON contract.
+    outlet: str | None = field(default=None, metadata=INTERNAL)
+    topic: str | None = field(default=None, metadata=INTERNAL)
+
+    def without_text(self) -> Article:
+        """This article's metadata only (no text, no segments): what batch keeps of each
+        article while the corpus streams through, so memory stays flat."""
+        return replace(
+            self, original="", translation="", segments=[], brief="", brief_segments=[],
+            brief_warnings=[], warnings=list(self.warnings),
+        )  # fmt: skip
+
+    def to_dict(self) -> dict:
+        """Every field, internal ones too (a worker process gets the article this way)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Article:
+        data = dict(data)
+        data["segments"] = [Segment(**s) for s in data["segments"]]
+        data["brief_warnings"] = [Flag(**f) for f in data["brief_warnings"]]
+        return cls(**data)
 
 
 @dataclass
@@ -310,12 +300,23 @@ class Result:
 
     def to_dict(self) -> dict:
         data = asdict(self)
+        for article in data["articles"]:
+            _drop_internal(article, Article)
+            for segment in article["segments"]:
+                _drop_internal(segment, Segment)
         data["options"] = {k: v for k, v in data["options"].items() if k not in ("show_progress",)}
         data["digest"]["faithfulness"]["share"] = self.digest.faithfulness.share
         return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def _drop_internal(data: dict[str, Any], cls: type) -> None:
+    """Leave out of ``data`` the fields of ``cls`` that the JSON contract does not carry."""
+    for f in fields(cls):
+        if f.metadata.get("internal"):
+            data.pop(f.name, None)
 
 
 def count_flags(articles: Sequence[Article], digest: Digest) -> dict[str, int]:

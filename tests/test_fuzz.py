@@ -26,8 +26,8 @@ from summarizer import clean as clean_module
 from summarizer.clean import DATE_LINES, Cleaned, clean
 from summarizer.formats import document_from_bytes
 from summarizer.language import detect, sentence_languages
-from summarizer.segment import Sentence, pack, split_long, split_sentences
-from summarizer.types import Document, IngestError
+from summarizer.segment import pack, split_long, split_sentences
+from summarizer.types import Document, IngestError, Segment
 
 SOURCE = "fuzz-input.txt"
 DEEP = int(os.environ.get("FUZZ_EXAMPLES", "0"))  # a longer, random run: FUZZ_EXAMPLES=2000
@@ -176,7 +176,7 @@ class Run:
 
     doc: Document
     cleaned: Cleaned
-    sentences: list[Sentence]
+    sentences: list[Segment]
 
 
 def squash(text: str) -> str:
@@ -203,15 +203,15 @@ def chain(data: bytes) -> Run | None:
     lang = found.lang or lang
     sentences = split_sentences(body, lang)
     check_sentences(doc.text, cleaned, sentences)
-    texts, paragraphs = [s.text for s in sentences], [s.paragraph for s in sentences]
+    texts, paragraphs = [s.source for s in sentences], [s.paragraph for s in sentences]
     langs = sentence_languages(texts, paragraphs, lang or "en")
     assert len(langs) == len(sentences)
-    for text in [body, cleaned.title or "", *(s.text for s in sentences)]:
+    for text in [body, cleaned.title or "", *(s.source for s in sentences)]:
         text.encode("utf-8")  # no lone surrogates: everything downstream writes UTF-8
     return Run(doc, cleaned, sentences)
 
 
-def check_sentences(source: str, cleaned: Cleaned, sentences: list[Sentence]) -> None:
+def check_sentences(source: str, cleaned: Cleaned, sentences: list[Segment]) -> None:
     """Offsets are the body's text, ordered and disjoint, cover every non-space character
     once, and map back to the same text (up to whitespace) in ``source``."""
     body = cleaned.body
@@ -219,15 +219,15 @@ def check_sentences(source: str, cleaned: Cleaned, sentences: list[Sentence]) ->
     end, paragraph = 0, 0
     for s in sentences:
         assert end <= s.start < s.end <= len(body), s
-        assert body[s.start : s.end] == s.text, s
-        assert s.text == s.text.strip(), s
+        assert body[s.start : s.end] == s.source, s
+        assert s.source == s.source.strip(), s
         assert s.paragraph >= paragraph
         end, paragraph = s.end, s.paragraph
         for i in range(s.start, s.end):
             cover[i] += 1
         start, stop = cleaned.source_span(s.start, s.end)
-        assert source[start] == s.text[0] and source[stop - 1] == s.text[-1], s
-        assert squash(source[start:stop]) == squash(s.text), s
+        assert source[start] == s.source[0] and source[stop - 1] == s.source[-1], s
+        assert squash(source[start:stop]) == squash(s.source), s
     lost = [(i, ch) for i, ch in enumerate(body) if not ch.isspace() and cover[i] != 1]
     assert not lost, lost[:10]
     assert {s.paragraph for s in sentences} == set(range(len(cleaned.paragraphs)))
@@ -322,7 +322,7 @@ def test_front_matter(meta: dict[str, str], lang: str) -> None:
     data = ("---\n" + "\n".join(lines) + "\n---\n" + body + "\n").encode("utf-8")
     run = chain(data)
     assert run is not None
-    assert squash(" ".join(s.text for s in run.sentences)) == squash(body)
+    assert squash(" ".join(s.source for s in run.sentences)) == squash(body)
 
 
 # Front matter that broke formats.py when it used yaml.safe_load: ValueError, AttributeError
@@ -438,7 +438,7 @@ def test_boilerplate_mix(mix: Mix, encoding: str, crlf: bool) -> None:
     text = mix.text.replace("\n", "\r\n") if crlf else mix.text
     run = chain(text.encode(encoding))
     assert run is not None
-    got = squash("".join(s.text for s in run.sentences))
+    got = squash("".join(s.source for s in run.sentences))
     assert got == squash("".join(mix.paragraphs)), (mix.text, run.cleaned.paragraphs)
 
 

@@ -79,4 +79,4 @@ def our_english_texts() -> list[str]:
 def test_sentences_copied_verbatim_are_never_flagged(text: str) -> None:
     source = facts([text])
     for sentence in split_sentences(text, "en"):
-        assert check(sentence.text, source) == [], sentence.text
+        assert check(sentence.source, source) == [], sentence.source

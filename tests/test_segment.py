@@ -37,8 +37,8 @@ def test_offsets_point_at_sentence_text(example: tuple[str, str, int]) -> None:
     sentences = split_sentences(body, lang)
     assert len(sentences) >= 4
     for s in sentences:
-        assert body[s.start : s.end] == s.text
-        assert s.text == s.text.strip() and s.text
+        assert body[s.start : s.end] == s.source
+        assert s.source == s.source.strip() and s.source
 
 
 def test_paragraph_indices(example: tuple[str, str, int]) -> None:
@@ -94,7 +94,7 @@ def test_offsets_ordered_and_disjoint(example: tuple[str, str, int]) -> None:
     ids=["arabic", "persian"],
 )
 def test_question_mark_ends_sentence(lang: str, text: str, expected: list[str]) -> None:
-    assert [s.text for s in split_sentences(text, lang)] == expected
+    assert [s.source for s in split_sentences(text, lang)] == expected
 
 
 def test_empty_body_has_no_sentences() -> None:
