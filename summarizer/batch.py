@@ -26,7 +26,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Literal
@@ -34,11 +34,10 @@ from urllib.parse import urlsplit
 
 from .fetch import Fetcher, FetchSettings
 from .inputs import Plan, documents, plan
-from .pipeline import Stages, Summarizer, apply_brief, translated
+from .pipeline import Stages, Summarizer, apply_brief
 from .render import FORMATS, render
 from .report import CSS, PAGE_CSS
 from .runners import ChunkResult, ChunkWorker, RunnerName, run_local, run_ray
-from .segment import split_sentences
 from .similarity import Embedder, Similarity
 from .store import digest_of
 from .stories import group, parse_date
@@ -442,7 +441,7 @@ def _stories(
     """Articles without a topic, grouped into stories by the stories model."""
     if not items:
         return []
-    articles = [_restore_text(summarizer, item) for item in items]
+    articles = [summarizer.restore(item) for item in items]
     sim = summarizer.similarity(articles, embedder, options)
     vectors = sim.documents([[a.title_translation or ""] + [s.translation for s in a.segments]
                              for a in articles])  # fmt: skip
@@ -454,25 +453,6 @@ def _stories(
         title = lead.title_translation or lead.segments[0].translation
         named.append((f"Story {k}: {_clip(title, 60)}", [items[i] for i in members]))
     return named
-
-
-def _restore_text(summarizer: Summarizer, item: Article) -> Article:
-    """An article kept without its text, given back its cleaned text and translation from
-    the store (no brief)."""
-    store = summarizer.store
-    assert store is not None
-    row = store.article(item.hash)
-    if row is None:
-        raise LookupError(f"{item.source}: not in the store {store.path}")
-    lang, title, body = row
-    segments = split_sentences(body, lang)
-    key = summarizer.translation_key(lang)
-    record = store.translation(item.hash, key) if key else None
-    if record is None:  # no translation needed: the text is in the target language
-        record = {"title": title, "segments": [s.source for s in segments]}
-    spec = summarizer.config.route(lang)
-    base = replace(item, title=title, language=lang, original=body, segments=segments)
-    return translated(base, record, spec.source if spec else None)
 
 
 class _Writer:
@@ -521,7 +501,7 @@ class _Writer:
             if item.hash in first:  # a syndicated copy: one article, both sources named
                 first[item.hash].warnings.append(f"the same text also came from {item.source}")
                 continue
-            article = _restore_text(summarizer, item)
+            article = summarizer.restore(item)
             key = summarizer.brief_key(article.language, self.stages, self.brief_sim, options)
             faith.merge(apply_brief(article, summarizer.store.brief(item.hash, key)))  # type: ignore[union-attr, arg-type]
             first[item.hash] = article

@@ -49,8 +49,15 @@ def detect(text: str, quick: bool = False) -> Detection:
     ``quick``: lingua's low-accuracy mode (trigrams only), for sentences and paragraphs. In
     high-accuracy mode a short text loads every language's 1- to 5-gram models, about 1 GB.
     """
+    return _detect(_sample(text), quick)
+
+
+@functools.lru_cache(maxsize=256)  # samples are up to SAMPLE_CHARS: at most ~20 MB
+def _detect(sample: str, quick: bool) -> Detection:
+    """lingua on one sample, once: the web UI's list, preparation and a syndicated copy
+    all ask about the same text."""
     detector = _quick_detector() if quick else _detector()
-    values = detector.compute_language_confidence_values(_sample(text))
+    values = detector.compute_language_confidence_values(sample)
     if not values or values[0].value <= 0:
         return Detection(None, 0.0)
     top = values[0]

@@ -162,6 +162,23 @@ class Summarizer:
             articles.append(translated(p, found[p.hash], spec.source if spec else None))
         return articles
 
+    def restore(self, article: Article) -> Article:
+        """An article kept without its text (`Article.without_text`) given back its cleaned
+        text and translation from the store (no brief); LookupError when not there."""
+        row = self.store.article(article.hash) if self.store is not None else None
+        if row is None:
+            where = f" {self.store.path}" if self.store is not None else ""
+            raise LookupError(f"{article.source}: not in the store{where}")
+        lang, title, body = row
+        segments = split_sentences(body, lang)
+        key = self.translation_key(lang)
+        record = self.store.translation(article.hash, key) if key else None
+        if record is None:  # no translation needed: the text is in the target language
+            record = {"title": title, "segments": [s.source for s in segments]}
+        spec = self.config.route(lang)
+        base = replace(article, title=title, language=lang, original=body, segments=segments)
+        return translated(base, record, spec.source if spec else None)
+
     def translation_key(self, lang: str) -> str | None:
         """The store key of the model that translates ``lang`` (None: no translation)."""
         spec = self.config.route(lang)

@@ -18,6 +18,7 @@ import logging
 import os
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,7 +48,21 @@ PAGE_CSS = """
 #paste textarea, .sr-report td, .sr-report p { unicode-bidi: plaintext; }
 """
 Row = list[Any]
-Entry = dict[str, Any]
+
+
+@dataclass
+class Entry:
+    """One article in the page's list: the document as read and its detected language
+    (the pipeline asks the detector again, and gets the same answer from its cache)."""
+
+    doc: Document
+    detected: str
+    confidence: float
+
+    @property
+    def lang(self) -> str:
+        """The language the run will use: the user's override, else the detected one."""
+        return self.doc.lang or self.detected
 
 
 class WebApp:
@@ -105,12 +120,12 @@ class WebApp:
                 "(limits.max_articles in models.yaml); run the rest separately"
             )
             new = new[:room]
-        total = sum(len(a["text"]) for a in articles)
+        total = sum(len(a.doc.text) for a in articles)
         for kept, entry in enumerate(new):
-            total += len(entry["text"])
+            total += len(entry.doc.text)
             if total > limits.max_chars:
                 problems.append(
-                    f"{len(new) - kept} article(s) not added, from {entry['source']} on: over "
+                    f"{len(new) - kept} article(s) not added, from {entry.doc.source} on: over "
                     f"{limits.max_chars:,} characters of text per run (limits.max_chars in "
                     "models.yaml); run them separately"
                 )
@@ -462,20 +477,14 @@ def is_loopback(host: str) -> bool:
 
 def _entry(doc: Document) -> Entry:
     if doc.lang:
-        detected, confidence = doc.lang, 1.0
-    else:
-        found = detect(doc.text)
-        detected, confidence = found.lang or "", found.confidence
-    return {
-        "source": doc.source, "text": doc.text, "title": doc.title, "published": doc.published,
-        "id": doc.id, "lang": doc.lang, "detected": detected, "confidence": confidence,
-        "words": len(doc.text.split()), "warnings": list(doc.warnings),
-    }  # fmt: skip
+        return Entry(doc, doc.lang, 1.0)
+    found = detect(doc.text)
+    return Entry(doc, found.lang or "", found.confidence)
 
 
 def _rows(articles: list[Entry]) -> list[Row]:
     return [
-        [i + 1, a["source"], a["lang"] or a["detected"], f"{a['confidence']:.2f}", a["words"]]
+        [i + 1, a.doc.source, a.lang, f"{a.confidence:.2f}", len(a.doc.text.split())]
         for i, a in enumerate(articles)
     ]
 
@@ -486,31 +495,24 @@ def _apply_overrides(articles: list[Entry], rows: Any) -> tuple[list[Entry], lis
     problems = []
     for entry, row in zip(articles, values, strict=False):
         code = str(row[2] if len(row) > 2 and row[2] is not None else "").strip().lower()
-        if code == (entry["lang"] or entry["detected"]):
+        if code == entry.lang:
             continue
         if not code:  # cleared: detection decides
-            entry["lang"] = None
+            entry.doc.lang = None
             continue
         if not LANG_CODE.match(code):
             problems.append(
-                f"{entry['source']}: '{code}' is not a language code (ISO 639-1, e.g. ar); "
-                f"kept {language_name(entry['detected'])}"
+                f"{entry.doc.source}: '{code}' is not a language code (ISO 639-1, e.g. ar); "
+                f"kept {language_name(entry.detected)}"
             )
             continue
-        entry["lang"] = code
+        entry.doc.lang = code
     return articles, problems
 
 
 def _document(entry: Entry) -> Document:
-    return Document(
-        source=entry["source"],
-        text=entry["text"],
-        title=entry["title"],
-        published=entry["published"],
-        lang=entry["lang"],
-        id=entry["id"],
-        warnings=list(entry.get("warnings") or []),  # what reading the file noted
-    )
+    """The entry's document for a run (a copy: the run must not change the list)."""
+    return dataclasses.replace(entry.doc, warnings=list(entry.doc.warnings))
 
 
 def _status(done: str, problems: list[str]) -> str:

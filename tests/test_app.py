@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 from pathlib import Path
@@ -298,9 +299,10 @@ def test_handlers_read_only_files_under_the_upload_folder(summarizer, secret_fil
     sneaky = str(app.upload_root / "ok" / ".." / ".." / "secret.txt")
     for path in (str(secret_file), sneaky, "/etc/passwd"):
         articles, _, status, *_ = app.add("", "", [path, str(uploaded)], [])
-        assert [a["source"] for a in articles] == ["a.txt"]
+        assert [a.doc.source for a in articles] == ["a.txt"]
         assert f"{Path(path).name}: was not uploaded to this page; upload the file" in status
-        assert SECRET not in json.dumps(articles) and "root:" not in json.dumps(articles)
+        state = json.dumps([dataclasses.asdict(a) for a in articles])
+        assert SECRET not in state and "root:" not in state
 
 
 def test_no_public_link_unless_asked(server: str, tiny_config: Path, monkeypatch) -> None:
@@ -412,7 +414,7 @@ def test_upload_size_limit(app, tmp_path: Path, http_server) -> None:
     small = tmp_path / "small.txt"
     small.write_text("Der Plan kostet 40 Millionen Euro.", encoding="utf-8")
     articles, _, status, *_ = app.add("", "", [str(big), str(small)], [])
-    assert [a["source"] for a in articles] == ["small.txt"]
+    assert [a.doc.source for a in articles] == ["small.txt"]
     assert (
         "big.txt: over the 1 MB upload limit (limits.max_upload_mb in models.yaml); split the file"
         in status
@@ -503,8 +505,8 @@ def test_web_addresses_are_fetched_and_private_ones_refused_when_serving_others(
     urls = f"{base}/article\n\n  ftp://example.org/a.txt \n"
     local = WebApp(summarizer=summarizer)  # loopback: local use
     articles, rows, status, _, url_box, _ = local.add("", urls, [], [])
-    assert [a["source"] for a in articles] == [f"{base}/article"]
-    assert articles[0]["title"] == "Neue Brücke eröffnet" and rows[0][2] == "de"
+    assert [a.doc.source for a in articles] == [f"{base}/article"]
+    assert articles[0].doc.title == "Neue Brücke eröffnet" and rows[0][2] == "de"
     assert "1 article(s) added" in status and url_box == "" and hits == ["/article"]
     assert "ftp://example.org/a.txt: not a web address; give an http:// or https:// " in status
 
