@@ -319,27 +319,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fetch_public(sources: list, problems: list[tuple[str, str]]) -> list:
-    """URL sources fetched now through a fetcher that refuses private addresses; a refused
-    or failed page joins ``problems``, the rest become Documents."""
-    from .fetch import Fetcher, FetchSettings, is_url
-    from .formats import fetch_page
-    from .types import IngestError
-
-    out = []
-    with Fetcher(FetchSettings(allow_private=False)) as fetcher:
-        for source in sources:
-            if not is_url(source):
-                out.append(source)
-                continue
-            try:
-                out.append(fetch_page(source, fetcher))
-            except IngestError as exc:
-                problems.append((source, str(exc).removeprefix(f"{source}: ")))
-    return out
-
-
 def _run(args: argparse.Namespace) -> int:
+    from .fetch import FetchSettings
     from .inputs import expand_inputs
     from .pipeline import Summarizer
     from .render import render
@@ -351,9 +332,8 @@ def _run(args: argparse.Namespace) -> int:
     suffix = Path(args.output or "").suffix.lower().lstrip(".")
     fmt = args.format or {"json": "json", "html": "html", "htm": "html"}.get(suffix, "md")
     sources, problems = expand_inputs(args.inputs)
-    if getattr(args, "no_private_urls", False):
-        sources = _fetch_public(sources, problems)
-    summarizer = Summarizer(_config(args), device=args.device, store=args.store)
+    fetch = FetchSettings(allow_private=not getattr(args, "no_private_urls", False))
+    summarizer = Summarizer(_config(args), device=args.device, store=args.store, fetch=fetch)
     result = summarizer.run(sources, _options(args))
     result.failed[:0] = [Failure(src, f"{src}: {why}") for src, why in problems]
     text = render(result, fmt)
@@ -447,7 +427,7 @@ def _batch(args: argparse.Namespace) -> int:
     try:
         with stop_on_signals(), batch_lock(path, wait=args.wait), Store(path) as store:
             logger.info("store: %s", store.path)
-            summarizer = Summarizer(config, device=args.device, store=store)
+            summarizer = Summarizer(config, device=args.device, store=store, fetch=batch.fetch)
             report = run_batch(summarizer, args.inputs, batch, _options(args))
     except KeyboardInterrupt as exc:
         kept = getattr(exc, "kept", None)

@@ -216,7 +216,7 @@ class Fetcher:
 
     def get(self, url: str) -> Fetched:
         """GET one URL within the settings' limits; raises FetchError with a one-line reason."""
-        if not is_url(url) or url.split(":", 1)[0].lower() not in ("http", "https"):
+        if not is_web_address(url):
             raise FetchError(
                 f"{url}: only http and https URLs are fetched; download the file and pass its path"
             )
@@ -292,7 +292,7 @@ def read_feed(
         if raw and not entry.get("links") and not is_url(raw):
             raw = None  # no <link>: feedparser copied a bare guid or id ('12345') into link
         link = urljoin(got.url, raw) if raw else ""
-        if urlsplit(link).scheme not in ("http", "https"):
+        if not is_web_address(link):
             name = f"'{title}'" if title else "(untitled)"
             problems.append(f"{url}: entry {number} {name} has no web link; it is skipped")
             continue
@@ -328,6 +328,12 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
 def is_url(value: str) -> bool:
     """True for 'scheme://...' strings, so ftp:// or file:// are refused, not read as paths."""
     return bool(SCHEME.match(value))
+
+
+def is_web_address(value: str) -> bool:
+    """True for an http(s) URL with a host: the only addresses anything here fetches."""
+    parts = urlsplit(value)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def _network_reason(exc: requests.RequestException, settings: FetchSettings) -> str:

@@ -16,9 +16,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from .fetch import Fetcher, is_url, read_feed
+from .fetch import Fetcher, FetchSettings, is_url, is_web_address, read_feed
 from .formats import (
     decode,
     document_from_bytes,
@@ -87,7 +86,7 @@ def folder_articles(folder: Path) -> tuple[list[Path], list[Path]]:
     return found, broken
 
 
-def read_source(source: str) -> Document:
+def read_source(source: str, fetch: FetchSettings | None = None) -> Document:
     """Read one file, web page (http/https URL) or '-' (stdin) into a Document.
 
     Raises IngestError. HTML files and pages give their main text (trafilatura).
@@ -101,7 +100,7 @@ def read_source(source: str) -> Document:
             )
         return document_from_bytes(data, "stdin")
     if is_url(source):
-        with Fetcher() as fetcher:
+        with Fetcher(fetch) as fetcher:
             return fetch_page(source, fetcher)
     path = Path(source)
     if path.is_symlink() and not path.exists():
@@ -139,8 +138,7 @@ def read_feed_list(path: str) -> tuple[list[str], list[str]]:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        parts = urlsplit(line)
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        if not is_web_address(line):
             problems.append(
                 f"{path}:{number}: {line!r} is not an http(s) URL; fix or remove the line"
             )

@@ -19,6 +19,7 @@ from .checks import degenerate
 from .clean import clean
 from .config import TFIDF, Config, ConfigError, Engine, ModelSpec, load_config
 from .digest import build_digest, sources_table
+from .fetch import FetchSettings
 from .formats import article_id
 from .hub import is_cached, with_lock
 from .inputs import read_source
@@ -63,8 +64,12 @@ class Summarizer:
         config: Config | str | os.PathLike[str] | None = None,
         device: str = "auto",
         store: Store | str | os.PathLike[str] | None = None,
+        fetch: FetchSettings | None = None,
     ) -> None:
+        """``fetch``: how URL sources are fetched (limits, and whether private addresses
+        may be: the policy a server fetching for others sets), else the defaults."""
         self.config = with_lock(config if isinstance(config, Config) else load_config(config))
+        self.fetch = fetch or FetchSettings()
         self.pool = ModelPool(self.config, device)
         self.store = store if isinstance(store, Store) or store is None else Store(store)
         self._model_keys: dict[str, str] = {}  # model name -> store key (stats weight files)
@@ -209,7 +214,7 @@ class Summarizer:
             name = source.source if isinstance(source, Document) else str(source)
             report(f"reading {Path(name).name}", done, len(sources))
             try:
-                doc = source if isinstance(source, Document) else read_source(str(source))
+                doc = source if isinstance(source, Document) else read_source(name, self.fetch)
                 prepared.append(self.prepare(doc, options, taken))
             except IngestError as exc:
                 failed.append(Failure(name, str(exc)))

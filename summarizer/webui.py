@@ -21,12 +21,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from .config import LANG_CODE, ConfigError
-from .fetch import Fetcher, FetchSettings
+from .fetch import Fetcher, FetchSettings, is_web_address
 from .formats import UPLOAD_SUFFIXES, fetch_page, read_upload, split_pasted
 from .language import detect, language_name
 from .pipeline import Summarizer
@@ -176,8 +175,7 @@ class WebApp:
         cap = min(MAX_BYTES, self.limits.max_upload_mb * 2**20)
         with Fetcher(dataclasses.replace(self.fetch, max_bytes=cap)) as fetcher:
             for url in urls:
-                parts = urlsplit(url)
-                if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+                if not is_web_address(url):
                     problems.append(
                         f"{url}: not a web address; give an http:// or https:// address, or "
                         "upload the file"

@@ -567,13 +567,13 @@ def test_single_run_refuses_private_addresses_when_asked(capsys, tiny_config) ->
 
 def test_web_ui_upload_of_html_as_txt_keeps_the_reading_warning(summarizer, tmp_path) -> None:
     pytest.importorskip("gradio")
-    from summarizer.webui import WebApp, _document
+    from summarizer.webui import WebApp
 
     page = tmp_path / "page.txt"
     page.write_text(_html(), encoding="utf-8")
     articles, _, status, *_ = WebApp(summarizer=summarizer).add("", "", [str(page)], [])
     (entry,) = articles
-    assert "1 article(s) added" in status and "<" not in entry["text"]
-    result = summarizer.translate([_document(entry)])
+    assert "1 article(s) added" in status and "<" not in entry.doc.text
+    result = summarizer.translate([entry.doc])
     (article,) = result.articles
     assert any("holds a web page (HTML)" in w for w in article.warnings)
