@@ -167,7 +167,7 @@ def peak_rss_mb() -> int:
 
 
 def _ours(stage: str, config: Any, data: dict[str, Any]) -> dict[str, Any]:
-    from summarizer.models import ModelPool
+    from summarizer.pool import ModelPool
     from summarizer.summarize import summarize_many
     from summarizer.translate import TranslationJob, translate_jobs
 
@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
 def _convert_first(config: Path, data: dict[str, Any]) -> None:
     """Conversion is a one-off per model (cached beside it), not part of any timing."""
     from summarizer.config import load_config
-    from summarizer.models import ModelPool
+    from summarizer.pool import ModelPool
 
     pool = ModelPool(load_config(config), "cpu")
     for name in dict.fromkeys([pool.config.routes[a["lang"]] for a in data["articles"]]):

@@ -17,7 +17,8 @@ from .checks import Problem, check_summary, check_translation
 from .config import Config, ConfigError
 from .hub import HubError, check_status, is_cached, pull, read_lock, record_check, with_lock
 from .language import language_name
-from .models import ModelPool, Seq2Seq, compute_type, runtime_tag
+from .models import Seq2Seq, compute_type, runtime_tag
+from .pool import ModelPool
 from .probes import PROBE_LANGUAGES, PROBE_PARAGRAPH, probe_sentences
 from .translate import TranslationJob, translate_group
 from .types import ModelLoadError, one_line
@@ -140,7 +141,7 @@ def convert_models(
     """Convert to CTranslate2 now (else on first use), then self-check the conversions."""
     from .backends import BackendError, converted_folder, find_converted
     from .hub import model_folder
-    from .models import pick_device
+    from .pool import pick_device
 
     config = with_lock(config)
     names = list(names) or [n for n in used_models(config) if config.models[n].task != "embedding"]

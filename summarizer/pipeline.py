@@ -24,7 +24,8 @@ from .formats import article_id
 from .hub import is_cached, with_lock
 from .inputs import read_source
 from .language import detect, language_name, main_script, sentence_languages
-from .models import ModelPool, Seq2Seq, runtime_tag
+from .models import Seq2Seq, runtime_tag
+from .pool import ModelPool
 from .segment import split_sentences
 from .similarity import Embedder, Similarity
 from .store import Store, content_hash, digest_of, model_key

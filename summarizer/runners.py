@@ -18,8 +18,8 @@ from itertools import islice
 from typing import Any, Literal
 
 from .config import Config
-from .models import ModelPool
 from .pipeline import Summarizer
+from .pool import ModelPool
 from .types import Article, Failure, Options, one_line
 
 logger = logging.getLogger("summarizer")

@@ -15,7 +15,8 @@ import regex
 
 from .config import Config
 from .language import language_name
-from .models import ModelPool, Seq2Seq
+from .models import Seq2Seq
+from .pool import ModelPool
 from .segment import split_long
 from .types import ModelLoadError, one_line
 from .utils import progress_bar

@@ -13,7 +13,8 @@ from conftest import DATA, EXAMPLES, TINY_YAML
 from summarizer import backends
 from summarizer.cli import main
 from summarizer.config import ConfigError, load_config
-from summarizer.models import ModelPool, token_batches
+from summarizer.models import token_batches
+from summarizer.pool import ModelPool
 
 
 def _texts() -> list[str]:

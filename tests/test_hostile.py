@@ -450,7 +450,7 @@ def test_corrupt_model_folder(tmp_path, tiny_dir, backend) -> None:
 def test_cuda_asked_but_absent_runs_on_the_cpu(monkeypatch, caplog, tiny_config) -> None:
     import torch
 
-    from summarizer.models import pick_device
+    from summarizer.pool import pick_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with caplog.at_level(logging.WARNING, logger="summarizer"):

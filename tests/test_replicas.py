@@ -18,7 +18,7 @@ from conftest import DATA, EXAMPLES, ROOT, our_texts
 from replicas import BOT, BOT_TITLE, DEFAULTS, Replica, build_replicas, minilm_pooling
 
 from summarizer.config import load_config
-from summarizer.models import ModelPool
+from summarizer.pool import ModelPool
 
 #: What the project pulls (summarizer.hub.HUB_PATTERNS, as the brief states it).
 PULLED = ["*.json", "*.safetensors", "*.model", "*.spm", "*.txt", "*.tiktoken"]
