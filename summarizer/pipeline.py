@@ -153,7 +153,8 @@ class Summarizer:
                 for h, p in todo.items():
                     key = self.translation_key(p.language)
                     if h in found:
-                        self.store.put_article(h, p.language, p.title, p.original, p.source)
+                        spans = [[s.start, s.end, s.paragraph] for s in p.segments]
+                        self.store.put_article(h, p.language, p.title, p.original, p.source, spans)
                         if key:
                             self.store.put_translation(h, key, found[h])
         articles: list[Article] = []
@@ -170,13 +171,18 @@ class Summarizer:
 
     def restore(self, article: Article) -> Article:
         """An article kept without its text (`Article.without_text`) given back its cleaned
-        text and translation from the store (no brief); LookupError when not there."""
+        text, its sentences (as stored: the same spans it was translated with) and its
+        translation from the store (no brief); LookupError when not there."""
         row = self.store.article(article.hash) if self.store is not None else None
         if row is None:
             where = f" {self.store.path}" if self.store is not None else ""
             raise LookupError(f"{article.source}: not in the store{where}")
-        lang, title, body = row
-        segments = split_sentences(body, lang)
+        lang, title, body, spans = row
+        segments = (
+            [Segment(body[start:end], "", paragraph, start, end) for start, end, paragraph in spans]
+            if spans is not None
+            else split_sentences(body, lang)  # stored before spans were kept
+        )
         key = self.translation_key(lang)
         record = self.store.translation(article.hash, key) if key else None
         if record is None:  # no translation needed: the text is in the target language

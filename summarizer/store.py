@@ -22,7 +22,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .config import ModelSpec
 from .types import SummarizerError
@@ -31,11 +31,11 @@ from .utils import weights_fingerprint
 logger = logging.getLogger("summarizer")
 
 ENV_VAR = "SUMMARIZER_STORE"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: articles keep their sentence spans
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     hash TEXT PRIMARY KEY, lang TEXT NOT NULL, title TEXT, body TEXT NOT NULL,
-    source TEXT, added TEXT NOT NULL);
+    source TEXT, added TEXT NOT NULL, spans TEXT);
 CREATE TABLE IF NOT EXISTS translations (
     hash TEXT NOT NULL, model TEXT NOT NULL, data TEXT NOT NULL, added TEXT NOT NULL,
     PRIMARY KEY (hash, model));
@@ -95,6 +95,16 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+class StoredArticle(NamedTuple):
+    """What the store keeps of a cleaned article: enough to give the Article back."""
+
+    lang: str
+    title: str | None
+    body: str
+    spans: list[tuple[int, int, int]] | None  # per sentence: start, end, paragraph (None:
+    # stored by schema 1, which did not keep them)
+
+
 class Store:
     """One SQLite file shared by the CLI, the web UI and batch runs (thread-safe)."""
 
@@ -115,6 +125,8 @@ class Store:
                     "or pass --store with another file"
                 )
             self._db.executescript(SCHEMA)
+            if version == 1:  # a store of schema 1: its articles gain spans (unknown: NULL)
+                self._db.execute("ALTER TABLE articles ADD COLUMN spans TEXT")
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(
@@ -171,20 +183,35 @@ class Store:
         with self._lock:
             self._db.execute(sql, (*args, _now()))
 
-    def put_article(self, hash_: str, lang: str, title: str | None, body: str, source: str) -> None:
-        """The cleaned article, kept once however many sources carried it."""
-        self._put(
-            "INSERT OR IGNORE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
-            hash_, lang, title, body, source,
-        )  # fmt: skip
+    def put_article(
+        self,
+        hash_: str,
+        lang: str,
+        title: str | None,
+        body: str,
+        source: str,
+        spans: list[list[int]] | None = None,
+    ) -> None:
+        """The cleaned article and its sentences' [start, end, paragraph] spans, kept once
+        however many sources carried it."""
+        spans_json = json.dumps(spans) if spans is not None else None
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO articles (hash, lang, title, body, source, added, spans) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (hash_, lang, title, body, source, _now(), spans_json),
+            )
 
-    def article(self, hash_: str) -> tuple[str, str | None, str] | None:
-        """(lang, title, body) of a cleaned article, or None."""
+    def article(self, hash_: str) -> StoredArticle | None:
+        """A cleaned article as stored, or None."""
         with self._lock:
             row = self._db.execute(
-                "SELECT lang, title, body FROM articles WHERE hash=?", (hash_,)
+                "SELECT lang, title, body, spans FROM articles WHERE hash=?", (hash_,)
             ).fetchone()
-        return tuple(row) if row else None  # type: ignore[return-value]
+        if row is None:
+            return None
+        spans = [tuple(s) for s in json.loads(row[3])] if row[3] else None
+        return StoredArticle(row[0], row[1], row[2], spans)
 
     def translation(self, hash_: str, model: str) -> dict | None:
         """{title, segments, split} as the model translated it, or None."""

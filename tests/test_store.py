@@ -87,3 +87,41 @@ def test_the_web_ui_takes_a_store(tiny_config: Path, tmp_path: Path) -> None:
     app = WebApp(tiny_config, "cpu", store=tmp_path / "ui.sqlite")
     assert app.summarizer.store is not None
     assert app.summarizer.store.path == tmp_path / "ui.sqlite"
+
+
+def test_restore_gives_the_article_back_from_its_stored_spans(summarizer, tmp_path) -> None:
+    """A batch keeps articles without their text; the store gives them back with the same
+    sentences (its spans, not a second segmentation that could disagree) and translation."""
+    store = Store(tmp_path / "s.sqlite")
+    run = Summarizer(summarizer.config, "cpu", store=store)
+    run.pool = summarizer.pool
+    (article,) = run.translate([SOURCES[0]]).articles
+    back = run.restore(article.without_text())
+    assert back.segments == article.segments and back.translation == article.translation
+    assert store.article(article.hash).spans == [
+        (s.start, s.end, s.paragraph) for s in article.segments
+    ]
+
+
+def test_a_schema_1_store_is_upgraded_in_place(summarizer, tmp_path) -> None:
+    """Articles stored before spans were kept come back by segmenting their text again."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE articles (hash TEXT PRIMARY KEY, lang TEXT NOT NULL, title TEXT, "
+        "body TEXT NOT NULL, source TEXT, added TEXT NOT NULL);"
+        "INSERT INTO articles VALUES ('h1', 'en', 'T', 'One sentence. Two.', 's', 'then');"
+        "PRAGMA user_version=1;"
+    )
+    db.close()
+    with Store(path) as store:
+        assert store.article("h1").spans is None
+        store.put_article("h2", "en", None, "Three.", "t", [[0, 6, 0]])
+        assert store.article("h2").spans == [(0, 6, 0)]
+    run = Summarizer(summarizer.config, "cpu", store=Store(path))
+    stub = dataclasses.replace(
+        run.prepare(Document("s", "One sentence. Two."), Options(), set()), hash="h1"
+    ).without_text()
+    assert [s.source for s in run.restore(stub).segments] == ["One sentence.", "Two."]
