@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import regex
@@ -32,16 +32,17 @@ from .store import Store, content_hash, digest_of, model_key
 from .translate import TranslationJob, translate_jobs
 from .types import (
     Article,
+    BriefRecord,
     Digest,
     Document,
     Failure,
     Faithfulness,
-    Flag,
     IngestError,
     ModelLoadError,
     Options,
     Result,
     Segment,
+    TranslationRecord,
 )
 from .utils import ProgressCallback, report, reporting
 
@@ -124,7 +125,7 @@ class Summarizer:
         """The prepared articles with their translations: from the store when there, else
         translated (each distinct text once, sentences of all articles batched together) and
         saved. Each is a new Article; the prepared ones are left as they were."""
-        found: dict[str, dict] = {}
+        found: dict[str, TranslationRecord] = {}
         todo: dict[str, Article] = {}
         for p in prepared:
             key = self.translation_key(p.language)
@@ -186,7 +187,7 @@ class Summarizer:
         key = self.translation_key(lang)
         record = self.store.translation(article.hash, key) if key else None
         if record is None:  # no translation needed: the text is in the target language
-            record = {"title": title, "segments": [s.source for s in segments]}
+            record = TranslationRecord(title, [s.source for s in segments])
         spec = self.config.route(lang)
         base = replace(article, title=title, language=lang, original=body, segments=segments)
         return translated(base, record, spec.source if spec else None)
@@ -459,7 +460,7 @@ def _as_main(p: Article, job: TranslationJob) -> TranslationJob:
     return TranslationJob((*job.key, p.language), p.language, job.texts)
 
 
-def _record(p: Article, outcomes: dict) -> tuple[dict | None, str | None]:
+def _record(p: Article, outcomes: dict) -> tuple[TranslationRecord | None, str | None]:
     """One article's translation record from its jobs' outcomes, or (None, the error)."""
     parts: dict[str, list[str]] = {}
     models: dict[str, str | None] = {}
@@ -482,14 +483,14 @@ def _record(p: Article, outcomes: dict) -> tuple[dict | None, str | None]:
         segments.append(parts[lang].pop(0))
         if lang != p.language:
             other.setdefault(lang, [0, models[lang], lang in fallback])[0] += 1
-    return {"title": title, "segments": segments, "split": split, "languages": other}, None
+    return TranslationRecord(title, segments, split, other), None
 
 
-def translated(article: Article, record: dict, model: str | None) -> Article:
+def translated(article: Article, record: TranslationRecord, model: str | None) -> Article:
     """``article`` (prepared, or restored from the store) with its translation record
     applied (see the store): a new Article, the given one unchanged."""
     warnings = list(article.warnings)
-    for lang, (count, used, fell_back) in sorted(record.get("languages", {}).items()):
+    for lang, (count, used, fell_back) in sorted(record.languages.items()):
         name, main = language_name(lang), language_name(article.language)
         if fell_back:
             warnings.append(
@@ -499,17 +500,17 @@ def translated(article: Article, record: dict, model: str | None) -> Article:
             continue
         how = f"translated with model '{used}'" if used else "kept as written"
         warnings.append(f"{count} sentence(s) in {name}, not {main}: {how}")
-    if record.get("split"):
+    if record.split:
         warnings.append(
-            f"{record['split']} sentence(s) longer than the translation model's input "
+            f"{record.split} sentence(s) longer than the translation model's input "
             "limit were split into parts and translated in full"
         )
     segments = [
-        replace(s, translation=t) for s, t in zip(article.segments, record["segments"], strict=True)
+        replace(s, translation=t) for s, t in zip(article.segments, record.segments, strict=True)
     ]
     flagged = _degenerate_translations(segments, model, warnings) if model else 0
     return replace(
-        article, title_translation=record.get("title"), translation=_join_segments(segments),
+        article, title_translation=record.title, translation=_join_segments(segments),
         segments=segments, translation_model=model, warnings=warnings,
         output_flags={"translations": flagged, "brief": 0},
     )  # fmt: skip
@@ -537,27 +538,23 @@ def _degenerate_translations(segments: list[Segment], model: str, warnings: list
     return len(bad)
 
 
-def brief_record(article: Article, notes: list[str], faith: Faithfulness) -> dict:
+def brief_record(article: Article, notes: list[str], faith: Faithfulness) -> BriefRecord:
     """What the store keeps of a brief (and what `apply_brief` restores)."""
-    return {
-        "brief": article.brief,
-        "segments": article.brief_segments,
-        "warnings": [asdict(f) for f in article.brief_warnings],
-        "notes": notes,
-        "faith": asdict(faith),
-        "flagged": article.output_flags.get("brief", 0),
-    }
+    return BriefRecord(
+        article.brief, list(article.brief_segments), list(article.brief_warnings), notes, faith,
+        article.output_flags.get("brief", 0),
+    )  # fmt: skip
 
 
-def apply_brief(article: Article, record: dict) -> Faithfulness:
+def apply_brief(article: Article, record: BriefRecord) -> Faithfulness:
     """Give ``article`` a stored brief; returns the guard's counts for it."""
-    article.brief = record["brief"]
-    article.brief_segments = list(record["segments"])
-    article.brief_warnings = [Flag(**f) for f in record["warnings"]]
-    article.warnings += [n for n in record["notes"] if n not in article.warnings]
-    if record.get("flagged"):
-        article.output_flags["brief"] = record["flagged"]
-    return Faithfulness(**record["faith"])
+    article.brief = record.brief
+    article.brief_segments = list(record.segments)
+    article.brief_warnings = list(record.warnings)
+    article.warnings += [n for n in record.notes if n not in article.warnings]
+    if record.flagged:
+        article.output_flags["brief"] = record.flagged
+    return replace(record.faith)
 
 
 def _unique_id(doc: Document, taken: set[str]) -> str:

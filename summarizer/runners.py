@@ -20,7 +20,7 @@ from typing import Any, Literal
 from .config import Config
 from .pipeline import Summarizer
 from .pool import ModelPool
-from .types import Article, Failure, Options, one_line
+from .types import Article, BriefRecord, Failure, Options, TranslationRecord, one_line
 
 logger = logging.getLogger("summarizer")
 
@@ -64,11 +64,11 @@ class _Recorder:
     def put_article(self, *args: Any) -> None:
         self.writes.append(("article", list(args)))
 
-    def put_translation(self, *args: Any) -> None:
-        self.writes.append(("translation", list(args)))
+    def put_translation(self, hash_: str, model: str, record: TranslationRecord) -> None:
+        self.writes.append(("translation", [hash_, model, record.to_dict()]))
 
-    def put_brief(self, *args: Any) -> None:
-        self.writes.append(("brief", list(args)))
+    def put_brief(self, hash_: str, settings: str, record: BriefRecord) -> None:
+        self.writes.append(("brief", [hash_, settings, record.to_dict()]))
 
 
 class ChunkWorker:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .config import ModelSpec
-from .types import SummarizerError
+from .types import BriefRecord, SummarizerError, TranslationRecord
 from .utils import weights_fingerprint
 
 logger = logging.getLogger("summarizer")
@@ -213,21 +213,27 @@ class Store:
         spans = [tuple(s) for s in json.loads(row[3])] if row[3] else None
         return StoredArticle(row[0], row[1], row[2], spans)
 
-    def translation(self, hash_: str, model: str) -> dict | None:
-        """{title, segments, split} as the model translated it, or None."""
-        return self._get("SELECT data FROM translations WHERE hash=? AND model=?", hash_, model)
+    def translation(self, hash_: str, model: str) -> TranslationRecord | None:
+        """The article's translation by this model, or None."""
+        data = self._get("SELECT data FROM translations WHERE hash=? AND model=?", hash_, model)
+        return TranslationRecord.from_dict(data) if data is not None else None
 
-    def put_translation(self, hash_: str, model: str, data: dict) -> None:
+    def put_translation(self, hash_: str, model: str, record: TranslationRecord | dict) -> None:
+        """``record``, or its dict form (as a worker process sends it)."""
+        data = record.to_dict() if isinstance(record, TranslationRecord) else record
         self._put(
             "INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?)",
             hash_, model, json.dumps(data, ensure_ascii=False),
         )  # fmt: skip
 
-    def brief(self, hash_: str, settings: str) -> dict | None:
-        """{brief, segments, warnings, notes, faith} written with these settings, or None."""
-        return self._get("SELECT data FROM briefs WHERE hash=? AND settings=?", hash_, settings)
+    def brief(self, hash_: str, settings: str) -> BriefRecord | None:
+        """The article's brief written with these settings, or None."""
+        data = self._get("SELECT data FROM briefs WHERE hash=? AND settings=?", hash_, settings)
+        return BriefRecord.from_dict(data) if data is not None else None
 
-    def put_brief(self, hash_: str, settings: str, data: dict) -> None:
+    def put_brief(self, hash_: str, settings: str, record: BriefRecord | dict) -> None:
+        """``record``, or its dict form (as a worker process sends it)."""
+        data = record.to_dict() if isinstance(record, BriefRecord) else record
         self._put(
             "INSERT OR REPLACE INTO briefs VALUES (?, ?, ?, ?)",
             hash_, settings, json.dumps(data, ensure_ascii=False),

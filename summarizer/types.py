@@ -281,6 +281,52 @@ class Digest:
     output_flags: dict[str, int] = field(default_factory=lambda: {"points": 0})
 
 
+# --- what the store keeps ------------------------------------------------------------------
+
+
+@dataclass
+class TranslationRecord:
+    """An article's translation as the store keeps it, per translation model."""
+
+    title: str | None
+    segments: list[str]  # one per sentence of the article, in order
+    split: int = 0  # sentences split into parts to fit the model's input limit
+    # Per other language found in the article: [sentences, model used or None (kept as
+    # written), whether they fell back to the article's own language].
+    languages: dict[str, list] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TranslationRecord:
+        return cls(data.get("title"), list(data["segments"]), data.get("split", 0),
+                   dict(data.get("languages", {})))  # fmt: skip
+
+
+@dataclass
+class BriefRecord:
+    """An article's brief as the store keeps it, per brief settings: the brief, its key
+    sentences (extractive), the guard's flags, the notes it added, the guard's counts."""
+
+    brief: str
+    segments: list[int]
+    warnings: list[Flag]
+    notes: list[str]
+    faith: Faithfulness
+    flagged: int = 0  # 1 when the model's brief was empty or looping and was replaced
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> BriefRecord:
+        flags = [Flag(**f) for f in data["warnings"]]
+        faith = Faithfulness(**data["faith"])
+        return cls(data["brief"], list(data["segments"]), flags, list(data["notes"]), faith,
+                   data.get("flagged", 0))  # fmt: skip
+
+
 # --- the run -------------------------------------------------------------------------------
 
 
