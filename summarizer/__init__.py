@@ -4,9 +4,8 @@ per-article briefs and one merged, cited digest out."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
-from .config import Config, ConfigError, load_config
-from .pipeline import Summarizer
 from .types import (
     VERSION,
     Article,
@@ -21,6 +20,10 @@ from .types import (
     Segment,
     SummarizerError,
 )
+
+if TYPE_CHECKING:
+    from .config import Config, ConfigError, load_config
+    from .pipeline import Summarizer
 
 __version__ = VERSION
 __all__ = [
@@ -40,5 +43,19 @@ __all__ = [
     "SummarizerError",
     "load_config",
 ]
+
+# Imported on first use, so `summarize --help` and the other shells do not pay for the
+# pipeline (numpy, requests, pydantic) before they need it.
+_LAZY = {"Summarizer": "pipeline", "Config": "config", "ConfigError": "config",
+         "load_config": "config"}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'summarizer' has no attribute '{name}'")
+
 
 logging.getLogger("summarizer").addHandler(logging.NullHandler())
