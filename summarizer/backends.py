@@ -130,12 +130,7 @@ class TorchRunner:
     def generate(self, batch: list[list[int]], decoding: Decoding) -> list[list[int]]:
         import torch
 
-        longest = max(len(ids) for ids in batch)
-        ids = torch.full((len(batch), longest), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(batch), longest), dtype=torch.long)
-        for row, seq in enumerate(batch):  # right padding, as the tokenizers do
-            ids[row, : len(seq)] = torch.tensor(seq)
-            mask[row, : len(seq)] = 1
+        ids, mask = self._padded(batch)
         kwargs: dict[str, Any] = {
             "num_beams": decoding.num_beams,
             "max_new_tokens": decoding.max_new_tokens,
@@ -154,6 +149,41 @@ class TorchRunner:
                 input_ids=ids.to(self.device), attention_mask=mask.to(self.device), **kwargs
             )
         return [row.tolist() for row in out]
+
+    def score(self, batch: list[list[int]], outputs: list[list[int]]) -> list[float]:
+        """Each output's mean token log-probability given its input (teacher-forced; the
+        decoder start token is not scored, padding neither)."""
+        import torch
+
+        ids, mask = self._padded(batch)
+        longest = max(len(o) for o in outputs)
+        out = torch.full((len(outputs), longest), self.pad_id, dtype=torch.long)
+        for row, seq in enumerate(outputs):
+            out[row, : len(seq)] = torch.tensor(seq)
+        labels = out[:, 1:]
+        keep = torch.zeros_like(labels, dtype=torch.bool)
+        for row, seq in enumerate(outputs):
+            keep[row, : max(len(seq) - 1, 0)] = True
+        with torch.inference_mode():
+            logits = self.model(
+                input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
+                decoder_input_ids=out[:, :-1].to(self.device),
+            ).logits.float()  # fmt: skip
+            logp = torch.log_softmax(logits, dim=-1).gather(-1, labels.to(self.device)[..., None])
+        logp = logp[..., 0].cpu() * keep
+        counts = keep.sum(dim=1).clamp(min=1)
+        return [round(float(v), 4) for v in logp.sum(dim=1) / counts]
+
+    def _padded(self, batch: list[list[int]]) -> tuple[Any, Any]:
+        import torch
+
+        longest = max(len(ids) for ids in batch)
+        ids = torch.full((len(batch), longest), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(batch), longest), dtype=torch.long)
+        for row, seq in enumerate(batch):  # right padding, as the tokenizers do
+            ids[row, : len(seq)] = torch.tensor(seq)
+            mask[row, : len(seq)] = 1
+        return ids, mask
 
 
 class CT2Runner:
@@ -206,6 +236,17 @@ class CT2Runner:
             max_input_length=0,  # inputs are split to fit first; never truncate here
         )
         return [tok.convert_tokens_to_ids(r.hypotheses[0]) for r in results]
+
+    def score(self, batch: list[list[int]], outputs: list[list[int]]) -> list[float]:
+        """Each output's mean token log-probability given its input (CTranslate2's scorer;
+        the output's end token included)."""
+        tok = self.tokenizer
+        source = [tok.convert_ids_to_tokens(ids) for ids in batch]
+        target = [tok.convert_ids_to_tokens(ids) for ids in outputs]  # as generate gave them
+        results = self.translator.score_batch(source, target, max_input_length=0)
+        return [
+            round(sum(r.log_probs) / len(r.log_probs), 4) if r.log_probs else 0.0 for r in results
+        ]
 
 
 def find_converted(spec: ModelSpec, folder: Path, compute_type: str) -> Path | None:

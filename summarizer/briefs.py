@@ -33,14 +33,28 @@ def rank_segments(article: Article, sim: Similarity) -> list[float]:
     return [float(x) for x in rank(sim.matrix(texts, texts))]
 
 
-def extractive_brief(article: Article, sim: Similarity, words: int) -> list[int]:
-    """Indices of the segments that make the article's extractive brief, in text order.
+def extractive_brief(
+    article: Article, sim: Similarity, words: int, strict: bool = False
+) -> list[int]:
+    """Indices of the segments that make the article's extractive brief, in text order;
+    with ``strict``, never a sentence whose translation a check found doubtful.
 
     Ranked within the article alone, so the brief is the same whatever else is in the run.
     """
     scores = rank_segments(article, sim.local([s.translation for s in article.segments]))
     lengths = [len(s.translation.split()) for s in article.segments]
-    return select(scores, lengths, words)
+    allowed = [k for k, s in enumerate(article.segments) if not (strict and s.flags)]
+    picked = select([scores[k] for k in allowed], [lengths[k] for k in allowed], words)
+    return [allowed[i] for i in picked]
+
+
+def trusted_text(article: Article) -> str:
+    """The translation without the sentences a check found doubtful (paragraphs kept)."""
+    paragraphs: dict[int, list[str]] = {}
+    for s in article.segments:
+        if not s.flags:
+            paragraphs.setdefault(s.paragraph, []).append(s.translation)
+    return "\n\n".join(" ".join(p) for p in paragraphs.values())
 
 
 def source_texts(article: Article) -> list[str]:
@@ -64,11 +78,15 @@ def write_briefs(
     failures: dict[int, str] = {}
     if engine == "abstractive":
         assert model is not None, "the abstractive engine needs a model"
-        texts = summarize_many(
-            model, [a.translation for a in articles], words, "briefs", show_progress, failures
-        )
+        inputs = [trusted_text(a) if strict else a.translation for a in articles]
+        texts = summarize_many(model, inputs, words, "briefs", show_progress, failures)
     with progress_bar(len(articles), "checking briefs", show_progress) as bar:
         for i, article in enumerate(articles):
+            if strict and (doubts := sum(bool(s.flags) for s in article.segments)):
+                article.warnings.append(
+                    f"{doubts} sentence(s) whose translation looks doubtful kept out of the "
+                    "brief (--strict)"
+                )
             problem = None
             if texts and i not in failures and article.translation.strip():
                 problem = degenerate(texts[i])
@@ -108,7 +126,7 @@ def _one_brief(
 ) -> None:
     """One article's brief: extracted, or generated ``text`` checked by the guard."""
     if engine == "extractive":
-        article.brief_segments = extractive_brief(article, sim, words)
+        article.brief_segments = extractive_brief(article, sim, words, strict)
         article.brief = _joined(article, article.brief_segments)
         article.brief_warnings = []
         report.add([[] for _ in article.brief_segments])
@@ -127,7 +145,7 @@ def _one_brief(
     if kept:
         article.brief = " ".join(kept)
         return
-    article.brief_segments = extractive_brief(article, sim, words)
+    article.brief_segments = extractive_brief(article, sim, words, strict)
     article.brief = _joined(article, article.brief_segments)
     article.warnings.append(
         "every sentence of the generated brief named a number or name not in the "

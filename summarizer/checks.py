@@ -12,15 +12,24 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Literal
 
 import regex
 
 from .guard import NUMBER_WORDS, facts, normalise_digits, readings
 from .language import detect, language_name, main_script
+from .types import SegmentFlag
 
 ProblemKind = Literal[
-    "empty", "not_english", "untranslated", "number", "length", "repetition", "not_shorter"
+    "empty",
+    "not_english",
+    "untranslated",
+    "number",
+    "name",
+    "length",
+    "repetition",
+    "not_shorter",
 ]
 
 # English characters per source character (stripped), by source language: 0.7 x the 1st and
@@ -71,6 +80,11 @@ NO_SPACES = frozenset({"Cjk", "Hiragana", "Katakana", "Thai", "Lao", "Khmer", "M
 
 ASCII_MARKS = str.maketrans("٬٫", ",.")  # Arabic thousands and decimal separators
 CONTENT = regex.compile(r"[\p{L}\p{N}]")
+# A Latin-script token of two or more letters (digits and inner hyphens allowed: F-35, G7).
+LATIN_TOKEN = regex.compile(
+    r"(?<![\p{L}\p{N}])\p{Latin}[\p{Latin}\p{N}]*(?:[-.][\p{Latin}\p{N}]+)*"
+)
+NAME_ALIKE = 0.8  # spelling similarity at which a name counts as kept
 WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}]+)*")
 # A number of a source (any script's digits; not inside a Latin code such as "A380"), and
 # the word after it (a scale word, "Uhr" ...).
@@ -135,6 +149,7 @@ class Problem:
 
     kind: ProblemKind
     detail: str
+    subject: str | None = None  # the number or name of the source it is about
 
     def describe(self) -> str:
         return f"{self.kind.replace('_', ' ')}: {self.detail}"
@@ -156,7 +171,9 @@ def check_translation(
     if language and not (untranslated and main_script(output) == main_script(source)):
         problems.append(language)
     for number in missing_numbers(source, output):
-        problems.append(Problem("number", f"number {number} of the source is missing"))
+        problems.append(Problem("number", f"number {number} of the source is missing", number))
+    for name in missing_names(source, output):
+        problems.append(Problem("name", f"'{name}' of the source is missing", name))
     length = _length(source, output, src_lang, target)
     if length:
         problems.append(length)
@@ -164,6 +181,25 @@ def check_translation(
     if loop:
         problems.append(loop)
     return problems
+
+
+def segment_flags(
+    source: str, output: str, src_lang: str | None = None, target: str = "en"
+) -> list[SegmentFlag]:
+    """`check_translation` of one translated sentence as the flags its reader sees, with
+    the span in the source of a missing number or name."""
+    flags = []
+    for problem in check_translation(source, output, src_lang, target):
+        span = _find(source, problem.subject) if problem.subject else None
+        flags.append(SegmentFlag(problem.kind, problem.detail, span))
+    return flags
+
+
+def _find(text: str, what: str) -> tuple[int, int] | None:
+    """Where ``what`` (a name, or a number in ASCII digits) is in ``text``, digits of any
+    script and either decimal mark matched."""
+    at = normalise_digits(text).translate(ASCII_MARKS).find(what)
+    return (at, at + len(what)) if at >= 0 else None
 
 
 def check_summary(source: str, output: str) -> list[Problem]:
@@ -198,6 +234,33 @@ def missing_numbers(source: str, output: str) -> list[str]:
         if not _converted(match["num"], output):
             missing.append(normalise_digits(match["num"]).translate(ASCII_MARKS))
     return list(dict.fromkeys(missing))
+
+
+def missing_names(source: str, output: str) -> list[str]:
+    """Latin-script names, acronyms and codes in a source written in another script (AA,
+    MWP, İLKHA, F-35) that ``output`` does not carry: a translation keeps them as written."""
+    if main_script(source) in (None, "Latin"):
+        return []
+    have = _folded(output)
+    words = set(LATIN_TOKEN.findall(have))
+    missing = []
+    for match in LATIN_TOKEN.finditer(source):
+        name = _folded(match.group())
+        if name in have or any(_spelled_alike(name, word) for word in words):
+            continue
+        missing.append(match.group())
+    return list(dict.fromkeys(missing))
+
+
+def _spelled_alike(a: str, b: str) -> bool:
+    """Two spellings of one name (Haldarsvík, Hadarsvik; Chhappan, chappan)."""
+    return abs(len(a) - len(b)) <= 2 and SequenceMatcher(None, a, b).ratio() >= NAME_ALIKE
+
+
+def _folded(text: str) -> str:
+    """Case and accents folded, so 'İLKHA' matches 'Ilkha' and 'Müller' matches 'Muller'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def output_values(text: str) -> set[float]:

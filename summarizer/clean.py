@@ -6,7 +6,8 @@ inside it, short lines are kept (subheadings, one-line paragraphs) unless they c
 boilerplate cue (photo credits, share/comment widgets, tags, copyright, sign-offs), look
 like a label (one or two words, another script), or form a run of link-like lines.
 Stopword density uses jusText's per-language stoplists. A publication date stated in the
-metadata lines is kept.
+metadata lines is kept (one in the Solar Hijri, Hijri or Hebrew calendar as its Gregorian
+day, beside the date as written), and so is the outlet a dateline or sign-off names.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from datetime import date
 from pathlib import Path
 
 import regex
+
+from .calendars import CalendarDate, find_calendar_date
 
 logger = logging.getLogger("summarizer")
 
@@ -100,7 +103,77 @@ RELATED = _cue(
 )
 DATE_LINES = 12  # lines find_date parses at most
 DATE_HINT = regex.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\b(19|20)\d\d\b|[۰-۹٠-٩]{4}")
+# A line that may hold a date of another calendar: a four-digit year (any digits) or a
+# Hebrew-numeral one (תשפ"ד).
+OTHER_DATE_HINT = regex.compile(r"\d{4}|[א-ת]{1,3}[\"״”][א-ת]")
 MONTH_PAIR = regex.compile(r"(\p{L}+(?: \p{L}+)?)\s*/\s*(\p{L}+(?: \p{L}+)?)")
+# Wire agencies under one name each, by the names datelines and sign-offs give them ("AA",
+# "الأناضول" and "Anadolu Ajansı" are one agency, so one outlet).
+AGENCIES = {
+    "Anadolu Agency": ("AA", "Anadolu", "Anadolu Ajansı", "Anadolu Ajansi", "الأناضول", "الاناضول",
+                       "وكالة الأناضول", "خبرگزاری آناتولی"),
+    "Reuters": ("رويترز", "رویترز", "خبرگزاری رویترز", "רויטרס"),
+    "AFP": ("Agence France-Presse", "فرانس برس", "فرانس پرس", "أ ف ب", "أ.ف.ب",
+            "خبرگزاری فرانسه"),
+    "AP": ("Associated Press", "أسوشيتد برس", "آسوشیتدپرس", "آسوشیتد پرس"),
+    "dpa": ("Deutsche Presse-Agentur", "د ب أ", "د.ب.أ"),
+    "İLKHA": ("ILKHA", "İlke Haber Ajansı"),
+    "İHA": ("IHA", "İhlas Haber Ajansı"),
+    "DHA": ("Demirören Haber Ajansı",),
+    "IRNA": ("ایرنا", "إرنا", "خبرگزاری جمهوری اسلامی"),
+    "ISNA": ("ایسنا", "خبرگزاری دانشجویان ایران"),
+    "Tasnim": ("تسنیم", "تسنيم", "خبرگزاری تسنیم"),
+    "Fars News Agency": ("Fars News", "خبرگزاری فارس"),
+    "Mehr News Agency": ("Mehr News", "خبرگزاری مهر"),
+    "WAFA": ("وكالة وفا",),
+    "SANA": ("سانا",),
+    "QNA": ("Qatar News Agency",),
+    "KUNA": ("Kuwait News Agency",),
+    "WAM": ("Emirates News Agency",),
+    "SPA": ("Saudi Press Agency", "واس"),
+    "MENA": ("أ ش أ", "أ.ش.أ"),
+    "Xinhua": ("شينخوا", "شینهوا", "שינחואה"),
+    "TASS": (),
+    "Sputnik": ("سبوتنيك", "اسپوتنیک"),
+    "RIA Novosti": (),
+    "Interfax": (),
+    "AzerTac": ("AZERTAC", "آذرتاج"),
+    "Trend News Agency": (),
+    "ANSA": (),
+    "EFE": (),
+    "APA": (),
+    "KNA": (),
+    "epd": (),
+    "UPI": ("United Press International",),
+    "Kyodo": (),
+    "Yonhap": (),
+    "PTI": (),
+    "TPS": (),
+    "JTA": (),
+}  # fmt: skip
+AGENCY_NAMES = {
+    " ".join(alias.casefold().split()): name
+    for name, aliases in AGENCIES.items()
+    for alias in (name, *aliases)
+}
+# "خبرگزاری آران", "وكالة الأنباء السعودية", "Nachrichtenagentur X": an agency by its kind.
+AGENCY_WORD = _cue(
+    r"^(خبرگزاری|وكالة|وكاله|وکالت|סוכנות הידיעות|news agency|nachrichtenagentur|agence|"
+    r"agencia|agenzia|haber ajansı)\s+\S"
+)
+# A short line or sign-off naming an agency in parentheses: "(dpa)", "(İLKHA)".
+AGENCY_ACRONYM = regex.compile(r"^\p{Lu}[\p{Lu}\p{N}.&-]{1,9}$")
+PARENTHESIZED = regex.compile(r"^\(\s*([^()]{2,40}?)\s*\)$")
+# A sign-off at a paragraph's end, after its last sentence: "... war.\" (İLKHA)".
+CLOSING_AGENCY = regex.compile(r"[.!?؟…\"'»”)\]]\s*\(\s*([^()]{2,40}?)\s*\)$")
+# A dateline opening the first paragraph: "Berlin (dpa) - ", "BAGHDAD, March 3 (Reuters) -".
+OPENING_AGENCY = regex.compile(r"^[^()]{2,60}?\(\s*([^()]{2,40}?)\s*\)\s*[-–—:]\s")
+# "Quelle: dpa", "المصدر: الأناضول".
+SOURCE_LABEL = _cue(r"^(source|quelle|kaynak|المصدر|منبع|מקור)\s*[:：]\s*(?P<name>.{2,40})$")
+# "By Reuters", "Von dpa".
+BY_AGENCY = _cue(r"^(by|von|מאת|بقلم)\s+(?P<name>\S.{0,39})$")
+# The parts of a dateline: "Place/ Agency - date", "Agency | Desk | date".
+DATELINE_PARTS = regex.compile(r"\s*[/|•·]\s*|\s+[-–—]\s+")
 SCRIPTS = ("Latin", "Arabic", "Hebrew", "Cyrillic", "Greek", "Han", "Devanagari", "Thai")
 SCRIPT_RES = {name: regex.compile(rf"\p{{Script={name}}}") for name in SCRIPTS}
 BLANK_LINE = re.compile(r"\n\s*\n")
@@ -127,7 +200,8 @@ class SourceMap:
 
 @dataclass
 class Cleaned:
-    """The article after cleaning: headline, body paragraphs, date, and what was removed.
+    """The article after cleaning: headline, body paragraphs, date, outlet, and what was
+    removed.
 
     ``sources`` maps each paragraph back into the text given to `clean` (see `source_span`).
     """
@@ -137,6 +211,9 @@ class Cleaned:
     published: str | None = None
     removed: list[str] = field(default_factory=list)
     sources: list[SourceMap] = field(default_factory=list)
+    # The date as written when ``published`` was converted from another calendar.
+    published_original: str | None = None
+    outlet: str | None = None  # the agency or outlet a dateline or sign-off names
 
     @property
     def body(self) -> str:
@@ -378,17 +455,36 @@ def clean(text: str, lang: str | None = None, title: str | None = None) -> Clean
             seen.add(key)
         elif i != head or title != u:
             removed.append(u)
-    published = find_date([u for u in removed if len(u) <= 120], lang)
+    # The outlet: from the lines removed above the second kept paragraph (a standfirst may
+    # stand above the dateline) or under the last one, or in the first and last paragraphs.
+    kept = [i for i in range(n) if keep[i]]
+    outlet = None
+    if kept:
+        skip = links | ({head} if head is not None and title == units[head] else set())
+        lead = [
+            (units[i], i + 1 < n and keep[i + 1])
+            for i in range(kept[min(1, len(kept) - 1)])
+            if not keep[i] and i not in skip
+        ]
+        after = itertools.takewhile(lambda u: not _related_header(u), units[kept[-1] + 1 :])
+        outlet = find_outlet(lead, paragraphs[:1], paragraphs[-1:], list(after)[:4])
+    metadata = [u for u in removed if len(u) <= 120]
+    published = find_date(metadata, lang)
     # A leading line that is only a date (any script, any calendar beside it) is a dateline.
     if paragraphs and len(paragraphs[0]) <= 80 and not _terminal(paragraphs[0]):
         date = find_date(paragraphs[:1], lang)
-        if date and len(paragraphs[0].split()) <= 8:
+        other = None if date else find_other_date(paragraphs[:1])
+        if (date or other) and len(paragraphs[0].split()) <= 8:
+            metadata.append(paragraphs[0])
             removed.append(paragraphs.pop(0))
             sources.pop(0)
             published = published or date
+    original = None
+    if published is None and (other := find_other_date(metadata)):
+        published, original = other.iso, other.original  # the only date is of another calendar
     if removed:
         logger.debug("removed %d boilerplate line(s)", len(removed))
-    return Cleaned(title, paragraphs, published, removed, sources)
+    return Cleaned(title, paragraphs, published, removed, sources, original, outlet)
 
 
 def _related_links(lead: list[str]) -> set[int]:
@@ -419,6 +515,86 @@ def find_date(lines: list[str], lang: str | None) -> str | None:
             for _, when in found or []:
                 if 1990 <= when.year <= date.today().year + 1:
                     return when.date().isoformat()
+    return None
+
+
+def find_other_date(lines: list[str]) -> CalendarDate | None:
+    """The first full Solar Hijri, Hijri or Hebrew date stated in ``lines`` (see calendars),
+    with its Gregorian day; only the first few lines that may hold one are read."""
+    for line in [ln for ln in lines if OTHER_DATE_HINT.search(ln)][:DATE_LINES]:
+        if found := find_calendar_date(line):
+            return found
+    return None
+
+
+def find_outlet(
+    lead: list[tuple[str, bool]], first: list[str], last: list[str], tail: list[str]
+) -> str | None:
+    """The outlet a dateline or sign-off names, read in ``lead`` (the lines above the body,
+    each with whether it is the one right above it), the opening of the ``first`` paragraph
+    ("Berlin (dpa) - "), the end of the ``last`` one ("... (İLKHA)") and ``tail`` (the lines
+    under the body); a wire agency under its one name (AGENCIES), another as written."""
+    for line, nearest in lead:
+        if name := _outlet_line(line, nearest):
+            return name
+    for paragraph in first:
+        if (m := OPENING_AGENCY.match(_bare(paragraph))) and (name := _known_agency(m[1])):
+            return name
+    for paragraph in last:
+        if (m := CLOSING_AGENCY.search(_bare(paragraph))) and (name := _agency(m[1])):
+            return name
+    for line in tail:
+        if name := _outlet_line(line, nearest=False):
+            return name
+    return None
+
+
+def _known_agency(text: str) -> str | None:
+    return AGENCY_NAMES.get(" ".join(text.casefold().split()))
+
+
+def _agency(text: str) -> str | None:
+    """The agencies a sign-off names ("dpa", "dpa/AFP"): known ones under their one name,
+    others when each reads as an agency's acronym ("İLKHA"); else None."""
+    names = []
+    for part in regex.split(r"\s*[/,]\s*", text.strip()):
+        name = _known_agency(part) or (part if AGENCY_ACRONYM.match(part) else None)
+        if name is None:
+            return None
+        names.append(name)
+    return "/".join(dict.fromkeys(names)) or None
+
+
+def _outlet_line(line: str, nearest: bool) -> str | None:
+    """The outlet a line around the body names when it is a dateline or sign-off: an agency
+    alone ("AA", "Reuters", "(dpa)"), by its kind ("خبرگزاری آران"), after "By" or
+    "Source:", or after a place ("القدس/ الأناضول"; any name there when ``nearest``, the line
+    right above the body)."""
+    bare = _bare(line).strip(" -–—•·|")
+    if not bare or len(bare) > 80 or _cue_name(bare) not in (None, "dateline", "meta"):
+        return None
+    if name := _known_agency(bare):
+        return name
+    if m := PARENTHESIZED.match(bare):
+        return _agency(m[1])
+    if m := BY_AGENCY.match(bare):
+        return _agency(m["name"])
+    if m := SOURCE_LABEL.match(bare):
+        given = m["name"].strip()
+        return _known_agency(given) or (given if len(given.split()) <= 4 else None)
+    # "فيينا/ وكالة ... - 12 مارس 2025", "خبرگزاری ... | سرویس ... | ۱۴ خرداد ۱۴۰۳"
+    parts = [part for part in DATELINE_PARTS.split(bare) if part]
+    if len(parts) == 1 and not AGENCY_WORD.match(bare):
+        return None
+    for part in parts:
+        if AGENCY_WORD.match(part) and len(part.split()) <= 6:
+            return _known_agency(part) or part
+    for part in parts:
+        if name := _known_agency(part):
+            return name
+    name = DATELINE_PARTS.split(bare.partition("/")[2].strip())[0]  # after "Place/"
+    if nearest and CUES["dateline"].match(bare) and len(name.split()) <= 3:
+        return None if regex.search(r"\d", name) else name
     return None
 
 

@@ -5,6 +5,7 @@
     summarize batch INPUT... --out DIR   one digest per day/topic/source, resumable
     summarize models list | pull | convert | check [NAME]  what runs where; fetch;
                                          convert; self-check
+    summarize eval TESTSET_DIR           BLEU, chrF, flag rate and speed per route
     summarize serve [--host H --port P]  the web UI (Gradio) on 127.0.0.1
 
 Exit status: 0 all processed, 1 something failed (see `failed`), 2 bad usage or config,
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from .types import Options
 
 logger = logging.getLogger("summarizer")
-COMMANDS = ("run", "translate", "batch", "models", "serve")
+COMMANDS = ("run", "translate", "batch", "models", "eval", "serve")
 NO_PRIVATE_HELP = (
     "refuse URLs whose host is a private, loopback or link-local address, redirects "
     "included (for fetching on others' behalf; default: allowed)"
@@ -117,6 +118,13 @@ def _parser() -> argparse.ArgumentParser:
         "report file",
     )
     work.add_argument("--no-private-urls", action="store_true", help=NO_PRIVATE_HELP)
+    work.add_argument(
+        "--second-opinion",
+        metavar="MODEL",
+        help="translate again, with this translation model of models.yaml, the sentences "
+        "whose translation looks doubtful, and keep the better version (default: "
+        "models.yaml's translation.second_opinion)",
+    )
 
     summary = argparse.ArgumentParser(add_help=False)
     summary.add_argument("--brief-words", type=_words, metavar="N", help="length of each brief")
@@ -294,6 +302,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     mcheck.set_defaults(handler=_models_check)
 
+    ev = sub.add_parser(
+        "eval",
+        parents=[common, device],
+        help="measure each route's quality and speed on a parallel test set (FLORES layout)",
+        description="Translate a parallel test set in the FLORES-200 layout (one file per "
+        "language named like heb_Hebr.txt, one sentence per line in the same order, English "
+        "references in eng_Latn.txt) with the models.yaml route of each of its languages, and "
+        "report per route: BLEU and chrF (sacrebleu, corpus level) against the references, the "
+        "share of sentences the output checks flag, sentences per second (model load "
+        "excluded) and the process's peak memory. A Markdown table goes to stdout. Exit "
+        "status 2 when the test set or the routes cannot be evaluated, 1 when a model fails.",
+    )
+    ev.add_argument("testset", metavar="TESTSET_DIR", help="the test set's folder")
+    ev.add_argument(
+        "--routes",
+        nargs="+",
+        metavar="LANG",
+        help="only these languages (ISO 639-1, e.g. he ar; default: every language of the "
+        "test set that models.yaml routes)",
+    )
+    ev.add_argument(
+        "--limit", type=_positive, metavar="N", help="the first N sentences of each file"
+    )
+    ev.add_argument("-o", "--output", metavar="PATH", help="also write the scores as JSON here")
+    ev.add_argument("--backend", choices=BACKENDS, help="run every model on this backend")
+    ev.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    ev.set_defaults(handler=_eval)
+
     serve = sub.add_parser("serve", parents=[common], help="the web UI (Gradio)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
@@ -324,7 +360,7 @@ def _run(args: argparse.Namespace) -> int:
     from .inputs import expand_inputs
     from .pipeline import Summarizer
     from .render import render
-    from .types import Failure, describe_flags
+    from .types import Failure, describe_doubtful, describe_flags
     from .utils import atomic_write
 
     if not args.verbose:  # our own bars show progress; the weight-loading bars are noise
@@ -363,12 +399,14 @@ def _run(args: argparse.Namespace) -> int:
             f"; {faith.dropped} dropped (--strict)" if faith.dropped else "",
         )
     flagged = describe_flags(result.flagged_outputs())
+    doubts = describe_doubtful(result.articles)
     logger.log(
-        logging.WARNING if flagged else logging.INFO,
-        "%d article(s) processed, %d failed%s",
+        logging.WARNING if flagged or doubts else logging.INFO,
+        "%d article(s) processed, %d failed%s%s",
         done,
         len(result.failed),
         f"; {flagged} (see the articles' warnings)" if flagged else "",
+        f"; {doubts}" if doubts else "",
     )
     return 1 if result.failed else 0
 
@@ -386,6 +424,7 @@ def _options(args: argparse.Namespace) -> Options:
         story_threshold=args.story_threshold,
         brief_model=args.brief_model,
         digest_model=args.digest_model,
+        second_opinion=getattr(args, "second_opinion", None),
         show_progress=not args.quiet,
     )
 
@@ -458,6 +497,28 @@ def _serve(args: argparse.Namespace) -> int:
         allow_private_urls=args.allow_private_urls,
     )
     return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate, table, to_json
+    from .utils import atomic_write
+
+    if not args.verbose:
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    routes = [lang for given in args.routes or [] for lang in given.split(",") if lang]
+    config = _config(args)
+    scores = evaluate(config, args.testset, routes, args.limit, not args.quiet, args.device)
+    sys.stdout.write(table(scores))
+    if args.output:
+        try:
+            atomic_write(args.output, to_json(scores, args.testset, config, args.limit))
+        except OSError as exc:
+            print(f"summarize: error: cannot write {args.output} ({exc.strerror})", file=sys.stderr)
+            return 1
+    for s in scores:
+        if s.error:
+            print(f"summarize: failed: route '{s.route}' ({s.lang}): {s.error}", file=sys.stderr)
+    return 1 if any(s.error or s.failed for s in scores) else 0
 
 
 def _config(args: argparse.Namespace) -> Config:

@@ -236,6 +236,7 @@ class Config:
     routes: dict[str, str]
     stages: dict[str, StageSpec]
     stories: StoriesSpec = field(default_factory=StoriesSpec)
+    second_opinion: str | None = None  # translation.second_opinion: a translation model
     limits: Limits = field(default_factory=Limits)
     runtime: Runtime = field(default_factory=Runtime)
 
@@ -353,6 +354,8 @@ class _Model(_Schema):
 class _Translation(_Schema):
     target: Annotated[Text, _matching(LANG_CODE, "must be an ISO 639 code such as 'en'")] = "en"
     routes: Section[dict[RouteKey, Annotated[Text, _names_model("translation")]]] = {}
+    # A translation model that translates again the sentences the checks find doubtful.
+    second_opinion: Annotated[Text | None, _names_model("translation")] = None
 
 
 class _Stage(_Schema):
@@ -443,6 +446,7 @@ def parse_config(raw: Any, file: Path) -> Config:
         },
         target=checked.translation.target,
         routes=checked.translation.routes,
+        second_opinion=checked.translation.second_opinion,
         stages={
             name: StageSpec(s.model, s.words, s.engine or summarization.engine)
             for name, s in (("brief", summarization.brief), ("digest", summarization.digest))

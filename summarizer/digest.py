@@ -54,6 +54,7 @@ def sources_table(articles: Sequence[Article]) -> list[SourceRow]:
             published=a.published,
             words=len(a.translation.split()),
             translation_model=a.translation_model,
+            outlet=a.outlet,
         )
         for a in articles
     ]
@@ -72,6 +73,12 @@ def build_digest(
 ) -> Digest:
     """Group ``articles`` into stories and write each story's cited points."""
     digest = Digest(text="", engine=engine, similarity=sim.name, sources=sources_table(articles))
+    doubts = sum(bool(s.flags) for a in articles for s in a.segments)
+    if strict and doubts:
+        digest.warnings.append(
+            f"{doubts} sentence(s) whose translation looks doubtful kept out of the digest's "
+            "points and evidence (--strict)"
+        )
     if not articles:
         return digest
     dates = [parse_date(a.published) for a in articles]
@@ -98,14 +105,14 @@ def build_digest(
         drafts = _abstractive_drafts(articles, clusters, budgets, model, show_progress, failed)
         for k, why in failed.items():  # the model failed on this story alone
             members = [articles[i] for i in clusters[k]]
-            drafts[k] = _extractive_drafts(members, sim, budgets[k], brief_words)
+            drafts[k] = _extractive_drafts(members, sim, budgets[k], brief_words, strict)
             digest.warnings.append(
                 f"story {k + 1}: the digest model failed on it ({why}); its points are "
                 "sentences from its articles instead"
             )
     else:
         drafts = [
-            _extractive_drafts([articles[i] for i in c], sim, b, brief_words)
+            _extractive_drafts([articles[i] for i in c], sim, b, brief_words, strict)
             for c, b in zip(clusters, budgets, strict=True)
         ]
 
@@ -151,7 +158,7 @@ def _story_points(
             continue
         if kept and sim.matrix([text], kept).max() >= sim.thresholds.duplicate:
             continue  # a near-duplicate of an earlier point: merged into it
-        point = _cite(text, own, story_articles, sim, index)
+        point = _cite(text, own, story_articles, sim, index, strict)
         digest.faithfulness.add([point.warnings])
         if strict and engine == "abstractive" and point.warnings:
             dropped += 1
@@ -161,10 +168,10 @@ def _story_points(
     digest.faithfulness.dropped += dropped
     if not points and engine == "abstractive":
         # Nothing of its own survived: the story's key sentences speak for it instead.
-        for text, own in _extractive_drafts(story_articles, sim, budget, brief_words):
+        for text, own in _extractive_drafts(story_articles, sim, budget, brief_words, strict):
             if degenerate(text) is not None:
                 continue
-            points.append(_cite(text, own, story_articles, sim, index))
+            points.append(_cite(text, own, story_articles, sim, index, strict))
             kept.append(text)
         why = (
             "every generated point was flagged by the faithfulness guard (--strict)"
@@ -237,7 +244,7 @@ def _abstractive_drafts(
 
 
 def _extractive_drafts(
-    members: Sequence[Article], sim: Similarity, words: int, brief_words: int
+    members: Sequence[Article], sim: Similarity, words: int, brief_words: int, strict: bool = False
 ) -> list[Draft]:
     """MMR over the story's key sentences, preferring those other articles also report."""
     candidates: list[tuple[Article, int, float]] = []
@@ -246,6 +253,8 @@ def _extractive_drafts(
         top = max(scores) or 1.0
         lengths = [len(s.translation.split()) for s in article.segments]
         for k in select(scores, lengths, brief_words):
+            if strict and article.segments[k].flags:  # --strict: never a doubtful sentence
+                continue
             if degenerate(article.segments[k].translation) is None:  # never a looping point
                 candidates.append((article, k, scores[k] / top))
     if not candidates:
@@ -292,6 +301,7 @@ def _cite(
     members: Sequence[Article],
     sim: Similarity,
     story: int,
+    strict: bool = False,
 ) -> DigestPoint:
     """The point with the sentences of the story's articles that support it, and its flags."""
     threshold = sim.thresholds.evidence
@@ -300,6 +310,10 @@ def _cite(
         scores = sim.matrix([text], [s.translation for s in article.segments])[0]
         if own and own[0] == article.id:
             scores[own[1]] = 1.0
+        if strict:  # a sentence whose translation looks doubtful is never evidence
+            for k, segment in enumerate(article.segments):
+                if segment.flags:
+                    scores[k] = -1.0
         best = float(scores.max())
         if best < threshold:
             continue
@@ -315,11 +329,17 @@ def _cite(
     flags = check(text, _facts(cited))
     if not sources:
         flags.insert(0, Flag("unsupported", text, 0, len(text)))
+    # Articles carrying one outlet's wire are one source; one without an outlet is its own.
+    outlets = {
+        ("outlet", a.outlet.strip().casefold()) if (a.outlet or "").strip() else ("article", a.id)
+        for a in members
+        if a.id in best_of
+    }
     return DigestPoint(
         text=text,
         sources=sources,
         evidence=evidence,
-        corroborated=len(sources) >= 2,
+        corroborated=len(outlets) >= 2,
         story=story,
         warnings=flags,
     )

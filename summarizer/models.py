@@ -151,8 +151,11 @@ class Seq2Seq:
         min_new_tokens: int | None = None,
         on_batch: Callable[[int], None] | None = None,
         failures: dict[int, str] | None = None,
+        scores: dict[int, float] | None = None,
     ) -> list[str]:
         """One output per input, in input order; inputs of similar length share a batch.
+        Given ``scores``, each output's mean token log-probability (the model's confidence
+        in it) is recorded there by input index.
 
         A batch that fails (a model error, out of memory) is retried in halves, down to
         single inputs; out of memory also lowers ``max_batch_tokens`` for later batches.
@@ -173,7 +176,7 @@ class Seq2Seq:
         )
         run = functools.partial(
             self._run_rows, encoded=encoded, outputs=outputs, max_new=max_new_tokens,
-            min_new=min_new_tokens, on_batch=on_batch, failures=failures,
+            min_new=min_new_tokens, on_batch=on_batch, failures=failures, scores=scores,
         )  # fmt: skip
         with self.pool.hold(self) if self.pool else contextlib.nullcontext():
             for batch in batches:
@@ -190,6 +193,7 @@ class Seq2Seq:
         min_new: int | None,
         on_batch: Callable[[int], None] | None,
         failures: dict[int, str] | None,
+        scores: dict[int, float] | None = None,
     ) -> None:
         """Generate for ``rows`` of ``encoded`` into ``outputs``; on failure, in halves."""
         longest = max(len(encoded[i]) for i in rows)
@@ -218,9 +222,16 @@ class Seq2Seq:
             for part in (rows[:half], rows[half:]):
                 self._run_rows(
                     part, encoded=encoded, outputs=outputs, max_new=max_new, min_new=min_new,
-                    on_batch=on_batch, failures=failures,
+                    on_batch=on_batch, failures=failures, scores=scores,
                 )  # fmt: skip
             return
+        if scores is not None:
+            try:
+                found = self.runner.score([encoded[i] for i in rows], generated)
+                scores.update(zip(rows, found, strict=True))
+            except Exception as exc:  # a confidence is a bonus: never lose the outputs for it
+                logger.warning("model '%s' could not score its outputs: %s", self.spec.name,
+                               one_line(exc))  # fmt: skip
         decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
         for i, text in zip(rows, decoded, strict=True):
             outputs[i] = " ".join(text.split())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import regex
 
 from .briefs import write_briefs
-from .checks import degenerate
+from .checks import degenerate, segment_flags
 from .clean import clean
 from .config import TFIDF, Config, ConfigError, Engine, ModelSpec, load_config
 from .digest import build_digest, sources_table
@@ -29,7 +30,7 @@ from .pool import ModelPool
 from .segment import split_sentences
 from .similarity import Embedder, Similarity
 from .store import Store, content_hash, digest_of, model_key
-from .translate import TranslationJob, translate_jobs
+from .translate import TranslationJob, translate_group, translate_jobs
 from .types import (
     Article,
     BriefRecord,
@@ -93,7 +94,15 @@ class Summarizer:
             return self._run(sources, options)
 
     def check_options(self, options: Options) -> None:
-        """Options that name models must name summarization models of models.yaml."""
+        """Options that name models must name models of models.yaml of the right task."""
+        second = options.second_opinion
+        spec = self.config.models.get(second) if second is not None else None
+        if second is not None and (spec is None or spec.task != "translation"):
+            names = sorted(n for n, m in self.config.models.items() if m.task == "translation")
+            raise ConfigError(
+                f"second opinion '{second}' is not a translation model of {self.config.path} "
+                f"(choices: {', '.join(names) or 'none'})"
+            )
         choices = sorted(n for n, m in self.config.models.items() if m.task == "summarization")
         for stage in ("brief", "digest"):
             name = getattr(options, f"{stage}_model")
@@ -167,8 +176,72 @@ class Summarizer:
             spec = self.config.route(p.language)
             if spec is not None:
                 models[f"translation.{p.language}"] = spec.source
-            articles.append(translated(p, found[p.hash], spec.source if spec else None))
+            model = spec.source if spec else None
+            articles.append(translated(p, found[p.hash], model, self.config.target))
+        second = options.second_opinion or self.config.second_opinion
+        if second and articles:
+            self.second_opinion(articles, second, options, models)
         return articles
+
+    def second_opinion(
+        self, articles: list[Article], name: str, options: Options, models: dict[str, str]
+    ) -> None:
+        """Translate the doubtful sentences again with model ``name``: each keeps the
+        version the checks find fewer problems in, the other shown beside it."""
+        wanted = [
+            (i, k) for i, a in enumerate(articles) if a.translation_model
+            for k, s in enumerate(a.segments) if s.flags
+        ]  # fmt: skip
+        if not wanted:
+            return
+        try:
+            model = self.pool.get(name, "translation.second_opinion")
+        except ModelLoadError as exc:
+            for i in sorted({i for i, _ in wanted}):
+                articles[i].warnings.append(f"no second opinion: {exc}")
+            return
+        models["second_opinion"] = model.spec.source
+        groups: dict[tuple[int, str], list[int]] = {}
+        for i, k in wanted:
+            segment = articles[i].segments[k]
+            groups.setdefault((i, segment.lang or articles[i].language), []).append(k)
+        jobs = [
+            TranslationJob(key, key[1], [articles[key[0]].segments[k].source for k in ks])
+            for key, ks in groups.items()
+            if model.supports(key[1])
+        ]
+        outcomes = translate_group(model, jobs, options.show_progress)
+        changed: dict[int, int] = {}
+        for job in jobs:
+            i, lang = job.key  # type: ignore[misc]
+            outcome = outcomes[job.key]
+            if outcome.translations is None:
+                articles[i].warnings.append(f"no second opinion: {outcome.error}")
+                continue
+            article = articles[i]
+            for k, text in zip(groups[job.key], outcome.translations, strict=True):
+                old = article.segments[k]
+                other = check_segment(replace(old, translation=text), lang, self.config.target)
+                if len(other.flags) < len(old.flags):
+                    other = replace(other, alternative=old.translation,
+                                    alternative_model=article.translation_model)  # fmt: skip
+                    changed[i] = changed.get(i, 0) + 1
+                else:
+                    other = replace(old, alternative=text, alternative_model=model.spec.source)
+                article.segments[k] = other
+        for i, n in changed.items():
+            article = articles[i]
+            article.translation = _join_segments(article.segments)
+            article.flagged_share = round(
+                sum(bool(s.flags) for s in article.segments) / len(article.segments), 4
+            )
+            article.output_flags["translations"] = sum(
+                any(f.kind in ("empty", "repetition") for f in s.flags) for s in article.segments
+            )
+            article.warnings.append(
+                f"second opinion from {model.spec.source}: {n} doubtful sentence(s) now use "
+                "its translation (the first one is shown beside them)"
+            )
 
     def restore(self, article: Article) -> Article:
         """An article kept without its text (`Article.without_text`) given back its cleaned
@@ -190,7 +263,7 @@ class Summarizer:
             record = TranslationRecord(title, [s.source for s in segments])
         spec = self.config.route(lang)
         base = replace(article, title=title, language=lang, original=body, segments=segments)
-        return translated(base, record, spec.source if spec else None)
+        return translated(base, record, spec.source if spec else None, self.config.target)
 
     def translation_key(self, lang: str) -> str | None:
         """The store key of the model that translates ``lang`` (None: no translation)."""
@@ -278,8 +351,10 @@ class Summarizer:
         return Article(
             id=given, source=doc.source, title=title, title_translation=None,
             published=doc.published or cleaned.published, language=lang,
+            published_original=None if doc.published else cleaned.published_original,
             language_confidence=confidence, original=body, translation="", segments=segments,
-            warnings=warnings, hash=content_hash(lang, title, body), outlet=doc.outlet,
+            warnings=warnings, hash=content_hash(lang, title, body),
+            outlet=doc.outlet or cleaned.outlet,
             topic=doc.topic,
         )  # fmt: skip
 
@@ -463,6 +538,7 @@ def _as_main(p: Article, job: TranslationJob) -> TranslationJob:
 def _record(p: Article, outcomes: dict) -> tuple[TranslationRecord | None, str | None]:
     """One article's translation record from its jobs' outcomes, or (None, the error)."""
     parts: dict[str, list[str]] = {}
+    confidence: dict[str, list[float | None]] = {}
     models: dict[str, str | None] = {}
     fallback: set[str] = set()
     split = 0
@@ -474,21 +550,28 @@ def _record(p: Article, outcomes: dict) -> tuple[TranslationRecord | None, str |
         if outcome.translations is None:
             return None, outcome.error
         parts[job.lang] = list(outcome.translations)
+        confidence[job.lang] = list(outcome.scores or [None] * len(outcome.translations))
         models[job.lang] = outcome.model
         split += outcome.split
     title = parts[p.language].pop(0) if p.title else None
-    segments, other = [], {}
+    if p.title:
+        confidence[p.language].pop(0)
+    segments, scores, other = [], [], {}
     for segment in p.segments:
         lang = segment.lang or p.language
         segments.append(parts[lang].pop(0))
+        scores.append(confidence[lang].pop(0))
         if lang != p.language:
             other.setdefault(lang, [0, models[lang], lang in fallback])[0] += 1
-    return TranslationRecord(title, segments, split, other), None
+    return TranslationRecord(title, segments, split, other, scores), None
 
 
-def translated(article: Article, record: TranslationRecord, model: str | None) -> Article:
+def translated(
+    article: Article, record: TranslationRecord, model: str | None, target: str = "en"
+) -> Article:
     """``article`` (prepared, or restored from the store) with its translation record
-    applied (see the store): a new Article, the given one unchanged."""
+    applied (see the store), each translated sentence checked against its source: a new
+    Article, the given one unchanged."""
     warnings = list(article.warnings)
     for lang, (count, used, fell_back) in sorted(record.languages.items()):
         name, main = language_name(lang), language_name(article.language)
@@ -505,15 +588,42 @@ def translated(article: Article, record: TranslationRecord, model: str | None) -
             f"{record.split} sentence(s) longer than the translation model's input "
             "limit were split into parts and translated in full"
         )
+    scores = record.scores or [None] * len(record.segments)
     segments = [
-        replace(s, translation=t) for s, t in zip(article.segments, record.segments, strict=True)
+        replace(s, translation=t, confidence=c if model else None)
+        for s, t, c in zip(article.segments, record.segments, scores, strict=True)
     ]
     flagged = _degenerate_translations(segments, model, warnings) if model else 0
+    if model:
+        segments = [check_segment(s, article.language, target) for s in segments]
+        _doubtful(segments, warnings)
     return replace(
         article, title_translation=record.title, translation=_join_segments(segments),
         segments=segments, translation_model=model, warnings=warnings,
         output_flags={"translations": flagged, "brief": 0},
+        flagged_share=round(sum(bool(s.flags) for s in segments) / len(segments), 4)
+        if model and segments else 0.0,
     )  # fmt: skip
+
+
+def check_segment(segment: Segment, lang: str, target: str) -> Segment:
+    """``segment`` with what the translation checks find doubtful in its translation."""
+    flags = segment_flags(segment.source, segment.translation, segment.lang or lang, target)
+    return replace(segment, flags=flags)
+
+
+def _doubtful(segments: list[Segment], warnings: list[str]) -> None:
+    """One warning naming the sentences whose translation a check found doubtful."""
+    hits = [i for i, s in enumerate(segments) if s.flags]
+    if not hits:
+        return
+    kinds = Counter(f.kind for s in segments for f in s.flags)
+    what = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in kinds.most_common())
+    shown = ", ".join(str(i + 1) for i in hits[:10]) + (", ..." if len(hits) > 10 else "")
+    warnings.append(
+        f"{len(hits)} of {len(segments)} sentence translation(s) look doubtful ({what}): "
+        f"sentence(s) {shown}; read them against the original"
+    )
 
 
 def _degenerate_translations(segments: list[Segment], model: str, warnings: list[str]) -> int:

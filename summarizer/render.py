@@ -10,7 +10,7 @@ import html
 from typing import Literal
 
 from .language import is_rtl, language_name
-from .report import anchor, to_html
+from .report import DOUBT, DOUBT_LEGEND, anchor, to_html
 from .types import NO_POINTS, Result
 
 Format = Literal["md", "json", "html"]
@@ -68,12 +68,14 @@ def to_markdown(result: Result) -> str:
             )
         out.append("")
     if digest.sources:
-        out += ["# Sources", "", "| Article | Title | Language | Published | Words | Model |"]
-        out.append("|---|---|---|---|---|---|")
+        out += ["# Sources", ""]
+        out.append("| Article | Title | Outlet | Language | Published | Words | Model |")
+        out.append("|---|---|---|---|---|---|---|")
         for row in digest.sources:
             cells = [
                 f"[{row.article}](#{anchor(row.article)})",
                 row.title or "",
+                row.outlet or "unknown",
                 language_name(row.language),
                 row.published or "undated",
                 str(row.words),
@@ -101,7 +103,15 @@ def to_markdown(result: Result) -> str:
         for warning in a.warnings:
             out += [f"> Warning: {esc(warning)}", ""]
         out += ["**Translation, sentence by sentence:**", ""]
-        out += [f"{k + 1}. {esc(s.translation)}" for k, s in enumerate(a.segments)]
+        if any(s.flags for s in a.segments):
+            out += [f"_{esc(DOUBT_LEGEND)}_", ""]
+        for k, s in enumerate(a.segments):
+            line = f"{k + 1}. {esc(s.translation)}"
+            if s.flags:
+                line += f" {DOUBT} _({esc('; '.join(f.reason for f in s.flags))})_"
+            if s.alternative is not None:
+                line += f" (other version, {esc(s.alternative_model or '')}: {esc(s.alternative)})"
+            out.append(line)
         out.append("")
         if a.translation != a.original:
             direction = "rtl" if is_rtl(a.language) else "ltr"

@@ -13,7 +13,7 @@ import html
 import regex
 
 from .language import is_rtl, language_name
-from .types import NO_POINTS, Article, Result
+from .types import NO_POINTS, Article, Result, Segment
 
 # Scoped to .sr-report so the same markup can sit inside the web UI's page.
 CSS = """
@@ -42,8 +42,21 @@ CSS = """
 .sr-report .in-brief td { background: #fbf7e6; }
 .sr-report tr:target td, .sr-report .card:target { outline: 3px solid #e0a526;
                                                   background: #fff4cf; }
-.sr-report [dir="rtl"] { text-align: right; }
+/* !important: a page that embeds the report (the web UI's) styles its cells too */
+.sr-report [dir="rtl"] { text-align: right !important; }
+.sr-report .doubtful td { background: #fdf0ec; }
+.sr-report .doubt, .sr-report .other { display: block; color: var(--warn); font-size: .85rem;
+                                       text-align: start; }
+.sr-report .other { color: var(--muted); }
+.sr-report .legend { color: var(--warn); font-size: .85rem; }
+.sr-report mark { background: #f7d4c4; }
 """
+DOUBT = "\u26a0"  # the mark of a sentence whose translation a check found doubtful
+DOUBT_LEGEND = (
+    f"{DOUBT} marks a sentence whose translation a check found doubtful (a number or name of "
+    "the original missing, a loop, text left untranslated, an odd length): read it against "
+    "the original."
+)
 PAGE_CSS = "body { margin: 0 auto; max-width: 72rem; padding: 1.5rem; }"
 
 
@@ -169,13 +182,15 @@ def _sources(result: Result) -> list[str]:
         return []
     out = [
         '<section id="sources"><h2>Sources</h2><table><thead><tr><th>Article</th><th>Title</th>'
-        "<th>Language</th><th>Published</th><th>Words</th><th>Translated by</th></tr></thead>"
+        "<th>Outlet</th><th>Language</th><th>Published</th><th>Words</th><th>Translated by</th>"
+        "</tr></thead>"
         "<tbody>"
     ]
     for r in rows:
         out.append(
             f'<tr><td><a href="#{anchor(r.article)}">{_e(r.article)}</a></td>'
-            f"<td>{_e(r.title or '')}</td><td>{_e(language_name(r.language))}</td>"
+            f"<td>{_e(r.title or '')}</td><td>{_e(r.outlet or 'unknown')}</td>"
+            f"<td>{_e(language_name(r.language))}</td>"
             f"<td>{_e(r.published or 'undated')}</td><td>{r.words}</td>"
             f"<td>{_e(r.translation_model or 'not translated')}</td></tr>"
         )
@@ -201,6 +216,8 @@ def _card(a: Article) -> str:
         out.append(f'<div class="brief"><b>Brief:</b> {_e(a.brief)}</div>')
     out += [f'<p class="flag">Brief: {_e(f.describe())}</p>' for f in a.brief_warnings]
     out += [f'<p class="flag">{_e(w)}</p>' for w in a.warnings]
+    if any(s.flags for s in a.segments):
+        out.append(f'<p class="legend">{_e(DOUBT_LEGEND)}</p>')
     head = f"<th>Original ({_e(language_name(a.language))})</th><th>English</th>"
     out.append(
         f'<table class="parallel{"" if translated else " single"}"><thead><tr><th>#</th>'
@@ -209,14 +226,42 @@ def _card(a: Article) -> str:
     )
     in_brief = set(a.brief_segments)
     for k, s in enumerate(a.segments):
-        mark = ' class="in-brief"' if k in in_brief else ""
-        cells = f'<td class="n">{k + 1}</td>'
+        classes = " ".join(
+            c for c, on in (("in-brief", k in in_brief), ("doubtful", s.flags)) if on
+        )
+        mark = f' class="{classes}"' if classes else ""
+        number = f"{DOUBT} {k + 1}" if s.flags else str(k + 1)
+        cells = f'<td class="n">{number}</td>'
         if translated:
-            cells += f'<td dir="{direction}" lang="{lang}">{_e(s.source)}</td>'
-        cells += f'<td lang="en">{_e(s.translation)}</td>'
+            cells += f'<td dir="{direction}" lang="{lang}">{_source(s)}'
+            cells += "".join(
+                f'<span class="doubt" dir="ltr" lang="en">{DOUBT} {_e(f.reason)}</span>'
+                for f in s.flags
+            )
+            cells += "</td>"
+        sure = f' title="model confidence {s.confidence:.2f}"' if s.confidence is not None else ""
+        cells += f'<td lang="en"{sure}>{_e(s.translation)}'
+        if s.alternative is not None:
+            cells += (
+                f'<span class="other">Other version ({_e(s.alternative_model or "")}): '
+                f"{_e(s.alternative)}</span>"
+            )
+        cells += "</td>"
         out.append(f'<tr id="{anchor(a.id, k)}"{mark}>{cells}</tr>')
     out.append("</tbody></table></article>")
     return "\n".join(out)
+
+
+def _source(s: Segment) -> str:
+    """A sentence of the original, escaped, with what a check found missing marked."""
+    spans = sorted({f.source_span for f in s.flags if f.source_span})
+    out, at = [], 0
+    for start, end in spans:
+        if start < at:
+            continue
+        out += [_e(s.source[at:start]), f"<mark>{_e(s.source[start:end])}</mark>"]
+        at = end
+    return "".join([*out, _e(s.source[at:])])
 
 
 def _title(articles: dict[str, Article], article_id: str) -> str:

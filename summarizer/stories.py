@@ -3,7 +3,8 @@
 Articles reporting the same event form one story: agglomerative clustering (average
 linkage) of their document vectors, cut at a similarity threshold, where two articles
 published more than a window of days apart never share a story. Dates are only ever
-read from the articles; an article without one stays undated.
+read from the articles; an article without one stays undated. A date of another calendar
+(Solar Hijri, Hijri, Hebrew) counts as its Gregorian day.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .calendars import find_calendar_date
 from .types import TimelineEntry
 
 APART = 10.0  # the distance given to articles too far apart in time to share a story
@@ -27,6 +29,8 @@ def parse_date(value: str | None) -> dt.date | None:
     and each distinct value is parsed once (dateparser takes milliseconds a value)."""
     if not value:
         return None
+    if other := find_calendar_date(value):  # "۱۴۰۲/۰۸/۱۵" is no day of the year 1402
+        return other.gregorian
     try:
         return dt.date.fromisoformat(value.strip()[:10])
     except ValueError:

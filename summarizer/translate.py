@@ -48,6 +48,9 @@ class TranslationOutcome:
     model: str | None
     error: str | None = None
     split: int = 0  # how many texts were too long and split into parts
+    # Per text, the model's mean token log-probability of its translation (of a split
+    # text, the lowest of its parts'); None where it could not be had.
+    scores: list[float | None] | None = None
 
 
 def translate_jobs(
@@ -108,7 +111,10 @@ def translate_group(
     failures: dict[int, str] = {}  # part index -> why the model failed on it alone
     with progress_bar(len(parts), f"translating ({model.spec.name})", show_progress) as bar:
         try:
-            outputs = model.generate(parts, langs, on_batch=bar.update, failures=failures)
+            scored: dict[int, float] = {}
+            outputs = model.generate(
+                parts, langs, on_batch=bar.update, failures=failures, scores=scored
+            )
         except Exception as exc:  # the model itself is unusable: its articles fail, not the run
             logger.debug("model '%s' failed", model.spec.name, exc_info=True)
             why = f"translation failed with model '{model.spec.name}' ({one_line(exc)})"
@@ -123,11 +129,16 @@ def translate_group(
                 f"translation failed on {where} with model '{model.spec.name}' ({why})",
             )  # fmt: skip
     joined: list[list[list[str]]] = [[[] for _ in job.texts] for job in jobs]
-    for (j, t), out in zip(units, outputs, strict=True):
+    confidence: list[list[float | None]] = [[None for _ in job.texts] for job in jobs]
+    for n, ((j, t), out) in enumerate(zip(units, outputs, strict=True)):
         joined[j][t].append(out)
+        if n in scored:
+            have = confidence[j][t]
+            confidence[j][t] = scored[n] if have is None else min(have, scored[n])
     for j, job in enumerate(jobs):
         if job.key not in results:
             results[job.key] = TranslationOutcome(
-                [" ".join(p) for p in joined[j]], model.spec.name, split=split_counts[j]
-            )
+                [" ".join(p) for p in joined[j]], model.spec.name, split=split_counts[j],
+                scores=confidence[j],
+            )  # fmt: skip
     return results

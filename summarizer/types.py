@@ -17,6 +17,10 @@ from typing import Any, Literal
 
 VERSION = "0.1.0"  # the package's version (pyproject.toml reads it from here)
 
+# The JSON contract's version: 2 added each segment's flags (and second opinion), each
+# article's flagged_share, and the run's translation_checks (README: "Output").
+SCHEMA_VERSION = 2
+
 Engine = Literal["abstractive", "extractive"]
 # Field metadata of what the pipeline needs but the JSON contract does not carry.
 INTERNAL = {"internal": True}
@@ -86,6 +90,21 @@ class Flag:
         return f"{self.kind} '{self.span}' is not in the cited source"
 
 
+@dataclass(frozen=True)
+class SegmentFlag:
+    """Why a translated sentence is doubtful: the check that fired and one line for the
+    reader; the span of what it is about in the source sentence, when it has one."""
+
+    kind: str  # number, name, empty, repetition, untranslated, not_english, length
+    reason: str
+    source_span: tuple[int, int] | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SegmentFlag:
+        span = data.get("source_span")
+        return cls(data["kind"], data["reason"], tuple(span) if span else None)  # type: ignore[arg-type]
+
+
 @dataclass
 class Segment:
     """One sentence of the cleaned text: as written, its translation (empty until
@@ -99,6 +118,14 @@ class Segment:
     # The sentence's own language when it is not the article's (routes its translation);
     # internal: not part of the JSON contract.
     lang: str | None = field(default=None, metadata=INTERNAL)
+    # The translation model's mean token log-probability of `translation` (its confidence:
+    # 0 is certain, lower is less sure); None when not translated or not had.
+    confidence: float | None = None
+    # What the translation checks found doubtful (see checks.check_translation); empty: none.
+    flags: list[SegmentFlag] = field(default_factory=list)
+    # With a second opinion: the other model's translation (the one not kept) and its model.
+    alternative: str | None = None
+    alternative_model: str | None = None
 
 
 @dataclass
@@ -125,9 +152,15 @@ class Article:
     hash: str = ""  # of the cleaned content: syndicated copies share it
     # Model outputs found empty or looping: "translations" (sentences), "brief" (replaced).
     output_flags: dict[str, int] = field(default_factory=lambda: {"translations": 0, "brief": 0})
+    # Share of the translated sentences whose translation a check found doubtful.
+    flagged_share: float = 0.0
+    # Who published it: given with the document, else named by its dateline or sign-off.
+    outlet: str | None = None
     # From the document, for batch groups; internal: not part of the JSON contract.
-    outlet: str | None = field(default=None, metadata=INTERNAL)
     topic: str | None = field(default=None, metadata=INTERNAL)
+    # `published` as the article wrote it when that was a date of another calendar (Solar
+    # Hijri, Hijri, Hebrew) converted to the Gregorian; None when nothing was converted.
+    published_original: str | None = None
 
     def without_text(self) -> Article:
         """This article's metadata only (no text, no segments): what batch keeps of each
@@ -144,7 +177,10 @@ class Article:
     @classmethod
     def from_dict(cls, data: dict) -> Article:
         data = dict(data)
-        data["segments"] = [Segment(**s) for s in data["segments"]]
+        data["segments"] = [
+            Segment(**{**s, "flags": [SegmentFlag.from_dict(f) for f in s.get("flags", [])]})
+            for s in data["segments"]
+        ]
         data["brief_warnings"] = [Flag(**f) for f in data["brief_warnings"]]
         return cls(**data)
 
@@ -170,6 +206,9 @@ class Options:
     story_threshold: float | None = None  # similarity needed to share a story
     brief_model: str | None = None  # a summarization model of models.yaml for this run
     digest_model: str | None = None
+    # A translation model of models.yaml that translates again the doubtful sentences;
+    # None: translation.second_opinion of models.yaml (if any).
+    second_opinion: str | None = None
     show_progress: bool = False
 
 
@@ -262,6 +301,7 @@ class SourceRow:
     published: str | None
     words: int
     translation_model: str | None
+    outlet: str | None = None  # who published it (Article.outlet)
 
 
 @dataclass
@@ -294,6 +334,9 @@ class TranslationRecord:
     # Per other language found in the article: [sentences, model used or None (kept as
     # written), whether they fell back to the article's own language].
     languages: dict[str, list] = field(default_factory=dict)
+    # Per sentence, the model's mean token log-probability (None: not had; records stored
+    # before schema 2 have none).
+    scores: list[float | None] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -301,7 +344,7 @@ class TranslationRecord:
     @classmethod
     def from_dict(cls, data: dict) -> TranslationRecord:
         return cls(data.get("title"), list(data["segments"]), data.get("split", 0),
-                   dict(data.get("languages", {})))  # fmt: skip
+                   dict(data.get("languages", {})), list(data.get("scores", [])))  # fmt: skip
 
 
 @dataclass
@@ -352,6 +395,9 @@ class Result:
                 _drop_internal(segment, Segment)
         data["options"] = {k: v for k, v in data["options"].items() if k not in ("show_progress",)}
         data["digest"]["faithfulness"]["share"] = self.digest.faithfulness.share
+        flagged, total = doubtful(self.articles)
+        data["translation_checks"] = {"segments": total, "flagged": flagged}
+        data["schema_version"] = SCHEMA_VERSION
         return data
 
     def to_json(self) -> str:
@@ -363,6 +409,20 @@ def _drop_internal(data: dict[str, Any], cls: type) -> None:
     for f in fields(cls):
         if f.metadata.get("internal"):
             data.pop(f.name, None)
+
+
+def doubtful(articles: Sequence[Article]) -> tuple[int, int]:
+    """(translated sentences a check found doubtful, translated sentences) of a run."""
+    translated = [s for a in articles if a.translation_model for s in a.segments]
+    return sum(1 for s in translated if s.flags), len(translated)
+
+
+def describe_doubtful(articles: Sequence[Article]) -> str:
+    """'3 of 40 translated sentences look doubtful (marked beside the original)', or ''."""
+    flagged, total = doubtful(articles)
+    if not flagged:
+        return ""
+    return f"{flagged} of {total} translated sentences look doubtful (marked beside the original)"
 
 
 def count_flags(articles: Sequence[Article], digest: Digest) -> dict[str, int]:

@@ -31,7 +31,16 @@ from .language import detect, language_name
 from .pipeline import Summarizer
 from .render import render
 from .report import CSS, report_body
-from .types import MAX_BYTES, Document, Failure, IngestError, Options, Result, describe_flags
+from .types import (
+    MAX_BYTES,
+    Document,
+    Failure,
+    IngestError,
+    Options,
+    Result,
+    describe_doubtful,
+    describe_flags,
+)
 from .utils import Cancelled, atomic_write
 
 logger = logging.getLogger("summarizer")
@@ -268,6 +277,8 @@ class WebApp:
             )
         if flagged := describe_flags(result.flagged_outputs()):
             done += f"; {flagged} (see the articles' warnings)"
+        if doubts := describe_doubtful(result.articles):
+            done += f"; {doubts}"
         status = _status(done + ".", [f.error for f in result.failed])
         return (
             articles,

@@ -171,6 +171,17 @@ def test_browser_paste_run_rtl_citation_and_screenshot(server: str) -> None:
             row = page.locator(f"#report tr[id='{target[1:]}']")
             assert row.evaluate("e => e.matches(':target')")
             page.screenshot(path=str(ARTIFACTS / "app-citation.png"))
+            # the tiny models' translations are doubtful: marked beside the original
+            assert "translated sentences look doubtful" in page.locator("#status").inner_text()
+            doubtful = page.locator('#report tr.doubtful td[lang="ar"]').first
+            doubtful.scroll_into_view_if_needed()
+            reason = doubtful.locator(".doubt").first
+            assert reason.is_visible() and reason.inner_text().startswith("\u26a0 ")
+            assert reason.evaluate("c => getComputedStyle(c).direction") == "ltr"
+            # right-aligned inside Gradio's page too (its table styles would make it left)
+            assert doubtful.evaluate("c => getComputedStyle(c).textAlign") == "right"
+            assert page.locator("#report .legend").first.is_visible()
+            page.screenshot(path=str(ARTIFACTS / "app-doubtful.png"))
             page.locator("#report .story").first.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=True)
         finally:

@@ -13,6 +13,7 @@ from summarizer.checks import (
     check_summary,
     check_translation,
     degenerate,
+    missing_names,
     missing_numbers,
     output_values,
 )
@@ -36,6 +37,11 @@ TRANSLATION_ERRORS = {
     ("heb_Hebr", 10): ["9"],
     # "2.5Ghz" in the Hebrew for "2.4Ghz"
     ("heb_Hebr", 41): ["2.5"],
+}
+# Pairs whose source names a Latin-script word the English leaves out; flagged rightly.
+NAME_ERRORS = {
+    # the Hebrew says "stealthily" where the Spanish example word "caro" belongs
+    ("heb_Hebr", 977): ["stealthily"],
 }
 SUMMARY = (
     "Lower Saxony approved a 420-million-euro plan on Tuesday to modernise drinking-water"
@@ -73,6 +79,9 @@ def test_every_flores_pair_passes(flores: dict[str, list[str]]) -> None:
     wanted = {
         key: [f"number {n} of the source is missing" for n in numbers]
         for key, numbers in TRANSLATION_ERRORS.items()
+    } | {
+        key: [f"'{n}' of the source is missing" for n in names]
+        for key, names in NAME_ERRORS.items()
     }
     assert found == wanted
 
@@ -369,3 +378,22 @@ def test_bad_summaries_fail() -> None:
 def test_problem_describe() -> None:
     problem = Problem("not_english", "it reads as German (0.98), not English")
     assert problem.describe() == "not english: it reads as German (0.98), not English"
+
+
+@pytest.mark.parametrize(
+    ("source", "output", "missing"),
+    [
+        (
+            "قالت وكالة الأناضول (AA) إن شركة MWP وطائرة F-35",
+            "Anadolu (AA) said MWP and the F-35",
+            [],
+        ),
+        ("قالت وكالة İLKHA إن", "the agency Ilkha said", []),  # case and accents folded
+        ("قالت وكالة İLKHA إن", "the agency said", ["İLKHA"]),
+        ('אמר דובר צה"ל ל-CNN', "an army spokesman told the network", ["CNN"]),
+        ("Die Agentur dpa meldete", "The agency reported", []),  # a Latin source: not checked
+    ],
+)
+def test_latin_names_in_another_script_must_survive(source, output, missing) -> None:
+    assert missing_names(source, output) == missing
+    assert ("name" in kinds(check_translation(source, output))) == bool(missing)

@@ -205,7 +205,9 @@ def test_each_input_has_its_outcome(hostile, name: str) -> None:
     for seg in article.segments:  # offsets still map into the text as read
         assert article.original[seg.start : seg.end] == seg.source
     # The tiny random models loop, and say so: that is about the model, not the input.
-    about_input = [w for w in article.warnings if "models check" not in w]
+    about_input = [
+        w for w in article.warnings if "models check" not in w and "look doubtful" not in w
+    ]
     if pattern is None:
         assert not [w for w in about_input if "split into parts" not in w], article.warnings
     else:
