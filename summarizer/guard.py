@@ -59,6 +59,34 @@ class SourceFacts:
     words: frozenset[str]
 
 
+_SCALE_WORDS = ("thousand", "million", "billion", "trillion")
+_ALL_WORDS = "|".join(sorted([*NUMBER_WORDS, *_SCALE_WORDS], key=len, reverse=True))
+_FIRST_WORDS = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+# A run of English number words that reads as one number: "Twenty-five", "three hundred
+# and two", "three hundred million" (it starts with a number word, not a scale).
+NUMBER_RUN = regex.compile(
+    rf"(?<![\p{{L}}-])(?:{_FIRST_WORDS})(?:(?:\s*-\s*|\s+(?:and\s+)?)(?:{_ALL_WORDS}))*(?![\p{{L}}])",
+    regex.IGNORECASE,
+)
+
+
+def number_runs(text: str) -> list[tuple[int, int, float | None]]:
+    """Each run of English number words in ``text``: its span and the one number it reads
+    as (text2num: "Twenty-five" is 25, "three hundred million" 300,000,000), or None when
+    the words do not make one number ("five six", "a dozen")."""
+    from text_to_num import text2num
+
+    runs: list[tuple[int, int, float | None]] = []
+    for match in NUMBER_RUN.finditer(text):
+        words = regex.sub(r"\s*-\s*|\s+", " ", match.group().casefold())
+        try:
+            value: float | None = float(text2num(words, "en"))
+        except ValueError:
+            value = None
+        runs.append((match.start(), match.end(), value))
+    return runs
+
+
 def facts(texts: Iterable[str]) -> SourceFacts:
     """The numbers (every reading of each) and words of the source texts."""
     values: set[float] = set()
@@ -77,6 +105,7 @@ def facts(texts: Iterable[str]) -> SourceFacts:
             words.add(folded)
             if folded in NUMBER_WORDS:
                 values.add(float(NUMBER_WORDS[folded]))
+        values |= {value for _, _, value in number_runs(text) if value is not None}
     return SourceFacts(frozenset(values), frozenset(words))
 
 
@@ -90,10 +119,16 @@ def check(sentence: str, source: SourceFacts) -> list[Flag]:
         if not wanted & source.values:
             kind = _number_kind(sentence, match, bool(scale))
             flags.append(Flag(kind, match.group().strip(), match.start(), match.end()))
-    for match in WORD.finditer(sentence):
-        folded = match.group().casefold()
-        if folded in CHECKED_NUMBER_WORDS and NUMBER_WORDS[folded] not in source.values:
-            flags.append(Flag("number", match.group(), match.start(), match.end()))
+    for start, end, value in number_runs(sentence):
+        if value is not None and (value in source.values or value < 2):
+            continue  # "one of the ..." is not a number worth checking
+        if value is not None:
+            flags.append(Flag("number", sentence[start:end], start, end))
+            continue
+        for match in WORD.finditer(sentence, start, end):  # words that make no one number
+            folded = match.group().casefold()
+            if folded in CHECKED_NUMBER_WORDS and NUMBER_WORDS[folded] not in source.values:
+                flags.append(Flag("number", match.group(), match.start(), match.end()))
     for match in NAME.finditer(sentence):
         parts = [m for m in WORD.finditer(match.group()) if m.group()[0].isupper()]
         if match.start() == _first_word_start(sentence) and len(parts) == 1:

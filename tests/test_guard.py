@@ -80,3 +80,20 @@ def test_sentences_copied_verbatim_are_never_flagged(text: str) -> None:
     source = facts([text])
     for sentence in split_sentences(text, "en"):
         assert check(sentence.source, source) == [], sentence.source
+
+
+@pytest.mark.parametrize(
+    ("sentence", "flagged"),
+    [
+        ("Twenty-five people attended the signing.", []),
+        ("The plant will cost three hundred million euros.", []),
+        ("Twenty people attended the signing.", ["Twenty"]),
+        ("Thirty-five people attended the signing.", ["Thirty-five"]),
+        ("One of the ministers spoke.", []),
+    ],
+)
+def test_number_words_read_as_one_number(sentence: str, flagged: list[str]) -> None:
+    """ "Twenty-five" is 25 and "three hundred million" 300,000,000, not two or three
+    unsupported numbers (text2num reads the run)."""
+    source = facts(["The plant will cost 300 million euros; 25 people attended the signing."])
+    assert [f.span for f in check(sentence, source)] == flagged
