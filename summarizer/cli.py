@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import BACKENDS, COMPUTE_TYPES, ENV_VAR, WORDS, Config, ConfigError, load_config
-from .types import VERSION, SummarizerError
+from .types import VERSION, SummarizerError, one_line
 
 if TYPE_CHECKING:
     from .types import Options
@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + getattr(exc, "signum", signal.SIGINT)
     except Exception as exc:  # the last line of defence: no traceback reaches a user
         logger.debug("unexpected failure", exc_info=True)
-        print(f"summarize: error: {exc} (run with --verbose for details)", file=sys.stderr)
+        why = one_line(exc) or type(exc).__name__  # MemoryError has no message of its own
+        print(f"summarize: error: {why} (run with --verbose for details)", file=sys.stderr)
         return 1
 
 

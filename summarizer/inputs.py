@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -60,7 +61,7 @@ def expand_inputs(inputs: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
             sources.append(item)
             continue
         path = Path(item)
-        if path.is_dir():
+        if _is_dir(path):
             found, broken = folder_articles(path)
             if not found and not broken:
                 problems.append(
@@ -73,17 +74,30 @@ def expand_inputs(inputs: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
 
 
 def folder_articles(folder: Path) -> tuple[list[Path], list[Path]]:
-    """A folder's article files under it, sorted, and its broken links named like articles
-    (listed so that each is reported, not silently skipped)."""
-    found, broken = [], []
+    """A folder's entries named like articles, sorted: the regular files, and everything
+    else that is not a folder (broken links, FIFOs, devices, links to them), listed so
+    that each is refused with its reason, never skipped silently."""
+    found, other = [], []
     for p in sorted(folder.rglob("*")):
-        if p.suffix.lower() not in ARTICLE_SUFFIXES:
+        if p.suffix.lower() not in ARTICLE_SUFFIXES or _is_dir(p):
             continue
-        if p.is_file():
-            found.append(p)
-        elif p.is_symlink() and not p.exists():
-            broken.append(p)
-    return found, broken
+        (found if _is_regular(p) else other).append(p)
+    return found, other
+
+
+def _is_dir(path: Path) -> bool:
+    """A folder (links followed); False for what cannot be looked at (a name too long)."""
+    try:
+        return stat.S_ISDIR(path.stat().st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def read_source(source: str, fetch: FetchSettings | None = None) -> Document:
@@ -102,34 +116,44 @@ def read_source(source: str, fetch: FetchSettings | None = None) -> Document:
     if is_url(source):
         with Fetcher(fetch) as fetcher:
             return fetch_page(source, fetcher)
-    path = Path(source)
-    if path.is_symlink() and not path.exists():
-        raise IngestError(f"{source}: broken symbolic link; point it at an existing file")
-    if not path.exists():
-        raise IngestError(f"{source}: no such file; check the path")
-    if path.is_dir():
-        raise IngestError(f"{source}: is a folder; pass it on its own to read every .txt/.md in it")
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise IngestError(
-            f"{source}: {size / 2**20:.1f} MB is over the {MAX_BYTES // 2**20} MB limit "
-            "for one article; split the file"
-        )
+    return document_from_file(read_file(Path(source), source), source)
+
+
+def read_file(path: Path, source: str) -> bytes:
+    """A regular file's bytes, at most MAX_BYTES of them as actually read (a file may claim
+    any size); anything else (a device, a FIFO, a socket, a folder) is refused by its type,
+    before it is opened. Raises IngestError."""
     try:
-        data = path.read_bytes()
+        if path.is_symlink() and not path.exists():
+            raise IngestError(f"{source}: broken symbolic link; point it at an existing file")
+        info = path.stat()
+    except FileNotFoundError:
+        raise IngestError(f"{source}: no such file; check the path") from None
+    except OSError as exc:  # a name too long, a loop of links, no permission on a folder
+        raise IngestError(f"{source}: cannot be read ({exc.strerror}); check the path") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise IngestError(f"{source}: is a folder; pass it on its own to read every .txt/.md in it")
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+        raise IngestError(f"{source}: is {kind}, not a file; save the article to a regular file")
+    limit = f"over the {MAX_BYTES // 2**20} MB limit for one article; split the file"
+    if info.st_size > MAX_BYTES:
+        raise IngestError(f"{source}: {info.st_size / 2**20:.1f} MB is {limit}")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise IngestError(
             f"{source}: cannot be read ({exc.strerror}); check its permissions"
         ) from None
-    return document_from_file(data, source)
+    if len(data) > MAX_BYTES:
+        raise IngestError(f"{source}: {limit}")
+    return data
 
 
 def read_feed_list(path: str) -> tuple[list[str], list[str]]:
     """Feed URLs from a text file, one a line ('#' comments, blank lines skipped), and problems."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise IngestError(f"{path}: cannot be read ({exc.strerror}); check the path") from None
+    data = read_file(Path(path), path)
     if not data.strip():
         raise IngestError(f"{path}: is empty; put one feed URL on each line")
     urls: list[str] = []
@@ -158,7 +182,7 @@ def plan(inputs: list[str], feeds: str | None, since: datetime | None, fetcher: 
         path = Path(item)
         if is_url(item):
             out.add("url", (item, {}))
-        elif path.is_dir():
+        elif _is_dir(path):
             files, broken = folder_articles(path)
             files = sorted(files + broken)
             if not files:
@@ -166,7 +190,7 @@ def plan(inputs: list[str], feeds: str | None, since: datetime | None, fetcher: 
                 out.add("failed", Failure(item, why))
             for file in files:
                 out.add("file", (file, path))
-        elif path.suffix.lower() in MANIFEST_SUFFIXES and path.is_file():
+        elif path.suffix.lower() in MANIFEST_SUFFIXES and _is_regular(path):
             out.add("manifest", path, _count_lines(path))
         else:
             out.add("file", (path, None))

@@ -579,3 +579,101 @@ def test_web_ui_upload_of_html_as_txt_keeps_the_reading_warning(summarizer, tmp_
     result = summarizer.translate([entry.doc])
     (article,) = result.articles
     assert any("holds a web page (HTML)" in w for w in article.warnings)
+
+
+# --- round two: special files and names (issue 17) ---------------------------------------
+
+GOOD_FILE = EXAMPLES / "en_solar_negev.txt"
+
+
+def _cli(args: list[str], tmp_path: Path) -> tuple[int, dict, str]:
+    """`summarize` in a fresh process (a FIFO would block this one forever if read), with a
+    deadline: its exit status, its JSON output and its stderr."""
+    import json
+    import subprocess
+
+    out = tmp_path / "out.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "summarizer.cli", "--engine", "extractive", *args,
+         "-f", "json", "-o", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    return done.returncode, data, done.stderr
+
+
+def test_special_files_are_refused_by_their_type_and_the_good_article_kept(tmp_path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.txt"
+    zero.symlink_to("/dev/zero")
+    rc, data, err = _cli(["/dev/zero", str(fifo), str(zero), str(GOOD_FILE)], tmp_path)
+    assert rc == 1 and "Traceback" not in err
+    assert [a["source"] for a in data["articles"]] == [str(GOOD_FILE)]
+    reasons = {f["source"]: f["error"] for f in data["failed"]}
+    assert "is a device or socket, not a file" in reasons["/dev/zero"]
+    assert "is a FIFO, not a file" in reasons[str(fifo)]
+    assert "is a device or socket, not a file" in reasons[str(zero)]
+
+
+def test_special_files_inside_a_folder_are_reported_not_skipped(tmp_path) -> None:
+    import os
+
+    folder = _mkdir(tmp_path / "in")
+    shutil.copy(GOOD_FILE, folder / "good.txt")
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "zero.md").symlink_to("/dev/zero")
+    rc, data, _ = _cli([str(folder)], tmp_path)
+    assert rc == 1 and len(data["articles"]) == 1
+    assert sorted(Path(f["source"]).name for f in data["failed"]) == ["pipe.txt", "zero.md"]
+
+
+def test_a_file_name_too_long_fails_that_input_alone(tmp_path) -> None:
+    long_name = str(tmp_path / ("x" * 300 + ".txt"))
+    rc, data, err = _cli([long_name, str(GOOD_FILE)], tmp_path)
+    assert rc == 1 and len(data["articles"]) == 1 and "Traceback" not in err
+    (failure,) = data["failed"]
+    assert "cannot be read (File name too long); check the path" in failure["error"]
+
+
+def test_a_file_name_too_long_fails_alone_in_a_batch(tiny_config, tmp_path) -> None:
+    import subprocess
+
+    long_name = str(tmp_path / ("y" * 300 + ".txt"))
+    done = subprocess.run(
+        [sys.executable, "-m", "summarizer.cli", "batch", "--config", str(tiny_config),
+         "--engine", "extractive", "-q", long_name, str(GOOD_FILE), "--out", str(tmp_path / "out"),
+         "--store", str(tmp_path / "s.sqlite")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "cannot be read (File name too long); check the path" in done.stderr
+    import json
+
+    summary = json.loads((tmp_path / "out" / "index.json").read_text(encoding="utf-8"))["summary"]
+    assert (summary["done"], summary["failed"]) == (1, 1)
+
+
+def test_a_read_is_capped_by_the_bytes_read_not_the_size_claimed(tmp_path, monkeypatch) -> None:
+    """A file may claim a small size and hold more (a growing file, /proc): the read stops
+    at the limit."""
+    from summarizer import inputs
+
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a " * 64)
+    real_open = Path.open
+
+    class Endless(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:
+            buffer[:] = b"a" * len(buffer)
+            return len(buffer)
+
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: io.BufferedReader(Endless())
+                        if self == big else real_open(self, *a, **k))  # fmt: skip
+    with pytest.raises(IngestError, match="over the 20 MB limit for one article; split the file"):
+        inputs.read_source(str(big))
