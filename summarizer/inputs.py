@@ -252,14 +252,20 @@ def _file(path: Path, root: Path | None) -> Document:
 
 
 def _page(url: str, store: Store | None, fetcher: Fetcher) -> Document:
-    """A web page's article, fetched once: later runs take it from the store."""
+    """A web page's article, fetched once: later runs take it from the store. A run that
+    refuses private addresses takes only pages fetched under that same policy (every hop
+    checked), so a page an earlier local run fetched from this machine's network is
+    fetched again, and refused, rather than served from the store."""
+    public_only = not fetcher.settings.allow_private
     cached = store.page(url) if store else None
     if cached is not None:
-        return Document(**cached)
+        checked = cached.pop("public", False)
+        if checked or not public_only:
+            return Document(**cached)
     doc = fetch_page(url, fetcher)
     if store is not None:
         with store.transaction():
-            store.put_page(url, asdict(doc))
+            store.put_page(url, {**asdict(doc), "public": public_only})
     return doc
 
 
@@ -299,9 +305,28 @@ def _record(where: str, line: str, base: Path, store: Store | None, fetcher: Fet
     elif kind == "url":
         doc = _page(value, store, fetcher)
     else:
-        file = Path(value).expanduser()
-        doc = read_source(str(file if file.is_absolute() else base / file))
+        doc = read_source(str(_manifest_path(where, value, base, fetcher.settings.allow_private)))
     return with_metadata(doc, metadata(record), override=True)
+
+
+def _manifest_path(where: str, value: str, base: Path, anywhere: bool) -> Path:
+    """A manifest line's `path`, relative to the manifest's folder. Serving others' input
+    (no private addresses), it must stay inside that folder once links are resolved:
+    no absolute path, no `~`, no `..` out of it."""
+    if anywhere:
+        file = Path(value).expanduser()
+        return file if file.is_absolute() else base / file
+    file = base / value
+    try:
+        inside = file.resolve().is_relative_to(base.resolve())
+    except (OSError, RuntimeError):  # a name too long, a loop of links
+        inside = False
+    if value.startswith("~") or Path(value).is_absolute() or not inside:
+        raise IngestError(
+            f"{where}: path '{value}' is outside the manifest's folder; with "
+            "--no-private-urls a manifest names only files inside its own folder"
+        )
+    return file
 
 
 def _count_lines(path: Path) -> int:

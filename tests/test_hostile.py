@@ -677,3 +677,71 @@ def test_a_read_is_capped_by_the_bytes_read_not_the_size_claimed(tmp_path, monke
                         if self == big else real_open(self, *a, **k))  # fmt: skip
     with pytest.raises(IngestError, match="over the 20 MB limit for one article; split the file"):
         inputs.read_source(str(big))
+
+
+def _read_all(inputs: list[str], allow_private: bool, store=None) -> list:
+    from summarizer.fetch import Fetcher, FetchSettings
+    from summarizer.inputs import documents, plan
+
+    with Fetcher(FetchSettings(allow_private=allow_private, retries=0)) as fetcher:
+        return list(documents(plan(inputs, None, None, fetcher), store, fetcher))
+
+
+def test_serving_others_a_manifest_names_only_files_inside_its_folder(tmp_path) -> None:
+    import json
+
+    from summarizer.types import Failure
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("The secret text of another user.", encoding="utf-8")
+    folder = _mkdir(tmp_path / "drop")
+    (folder / "ok.txt").write_text("An article inside the folder, with words.", encoding="utf-8")
+    (folder / "sneaky.txt").symlink_to(secret)
+    lines = ["ok.txt", "../secret.txt", str(secret), "~/secret.txt", "sneaky.txt"]
+    manifest = folder / "m.jsonl"
+    manifest.write_text("".join(json.dumps({"path": p}) + "\n" for p in lines), encoding="utf-8")
+    got = _read_all([str(manifest)], allow_private=False)
+    assert not isinstance(got[0], Failure) and got[0].text.startswith("An article inside")
+    for failure, path in zip(got[1:], lines[1:], strict=True):
+        assert isinstance(failure, Failure), path
+        assert f"path '{path}' is outside the manifest's folder" in failure.error
+    assert all("secret text" not in getattr(d, "text", "") for d in got)
+    # local use (private addresses allowed) reads what the user's own manifest names
+    assert not isinstance(_read_all([str(manifest)], allow_private=True)[2], Failure)
+
+
+def test_a_cached_page_must_pass_the_same_address_policy(tmp_path) -> None:
+    """A 127.0.0.1 page that a local run fetched into the store is not served to a run that
+    refuses private addresses: it is fetched again under that policy, and refused."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from summarizer.store import Store
+    from summarizer.types import Document, Failure
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"An internal memo that only this machine's network can read, in words."
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/memo"
+    try:
+        with Store(tmp_path / "s.sqlite") as store:
+            (local,) = _read_all([url], allow_private=True, store=store)
+            assert isinstance(local, Document) and "internal memo" in local.text
+            (refused,) = _read_all([url], allow_private=False, store=store)
+            assert isinstance(refused, Failure)
+            assert "private/loopback/link-local address" in refused.error
+            (again,) = _read_all([url], allow_private=True, store=store)  # local use: cached
+            assert isinstance(again, Document) and again.text == local.text
+    finally:
+        server.shutdown()
