@@ -54,6 +54,8 @@ COMPUTE_TYPES: tuple[str, ...] = get_args(ComputeType)
 STAGES: tuple[str, ...] = ("brief", "digest")
 TFIDF = "tfidf"  # the stories model that needs no download
 ENV_VAR = "SUMMARIZER_CONFIG"
+MAX_CONFIG_BYTES = 1_000_000  # a models.yaml is a few kilobytes
+CORES = os.cpu_count() or 1
 DEFAULT_CONFIG = Path(__file__).with_name("models.yaml")
 
 # Each task's families, and the family a model of that task gets when it names none.
@@ -223,7 +225,9 @@ class Runtime:
     model_memory_mb: Annotated[
         Whole | None, BeforeValidator(lambda value: None if value == "auto" else value)
     ] = Field(None, ge=1, description="a whole number of megabytes or auto")
-    intra_threads: Whole = Field(0, ge=0, description="a whole number (0: one per core)")
+    intra_threads: Whole = Field(
+        0, ge=0, le=CORES, description=f"a whole number up to the {CORES} cores (0: one per core)"
+    )
 
 
 @dataclass(frozen=True)
@@ -417,11 +421,32 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     file = resolve_config_path(path)
     if not file.is_file():
         raise ConfigError(f"{file}: config file not found; pass --config PATH or set {ENV_VAR}")
+    if file.stat().st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{file}: {file.stat().st_size:,} bytes is more than a models.yaml should be "
+            f"(at most {MAX_CONFIG_BYTES:,}); check that --config names the right file"
+        )
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        raw = yaml.load(file.read_text(encoding="utf-8"), Loader=_NoAliasLoader)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: not valid YAML ({' '.join(str(exc).split())})") from None
     return parse_config(raw, file)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML's safe loader without anchors and aliases: a models.yaml needs none, and an
+    alias bomb (a few lines that expand to billions of nodes) must fail at once."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.events.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "aliases (*name) are not allowed in models.yaml; write values out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
 
 
 def parse_config(raw: Any, file: Path) -> Config:

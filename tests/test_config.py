@@ -484,3 +484,33 @@ def test_empty_sections_and_defaults(tmp_path: Path) -> None:
     assert type(generation["length_penalty"]) is int  # not turned into 2.0
     assert config.runtime.model_memory_mb is None and config.limits.max_upload_mb == 20
     assert config.stories.threshold == 0.6
+
+
+def test_an_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    """A few lines of YAML aliases that expand to billions of nodes: refused before they are
+    built (a models.yaml needs no aliases)."""
+    import time
+
+    lines = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for name, prev in zip("bcdefgh", "abcdefg", strict=True):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]")
+    bomb = tmp_path / "models.yaml"
+    bomb.write_text("\n".join([*lines, "translation:", "  routes:", "    de: *h", ""]))
+    start = time.monotonic()
+    with pytest.raises(ConfigError, match=r"aliases \(\*name\) are not allowed in models\.yaml"):
+        load_config(bomb)
+    assert time.monotonic() - start < 5
+
+
+def test_threads_are_bounded_by_the_cores_and_the_file_by_its_size(tmp_path: Path) -> None:
+    from summarizer.config import CORES, MAX_CONFIG_BYTES
+
+    path = tmp_path / "models.yaml"
+    path.write_text("runtime:\n  intra_threads: 100000\n")
+    with pytest.raises(
+        ConfigError, match=rf"runtime\.intra_threads must be a whole number up to the {CORES} cores"
+    ):
+        load_config(path)
+    path.write_text("# padding\n" * (MAX_CONFIG_BYTES // 10 + 1))
+    with pytest.raises(ConfigError, match=r"is more than a models\.yaml should be"):
+        load_config(path)
