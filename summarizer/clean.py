@@ -29,6 +29,8 @@ from .calendars import CalendarDate, find_calendar_date
 logger = logging.getLogger("summarizer")
 
 BODY_CHARS = 80
+HEADLINE_CHARS = 100  # a headline that ends in ? or ! is at most this long
+DATELINE_WORDS = 16  # "Jerusalem/ Anadolu - Monday 12 March 2025": a dateline is short
 STRONG_BODY_CHARS = 150
 TERMINAL = tuple(".!?؟۔…。")
 CLOSERS = "\"'»”“’)]」›״׳ "
@@ -415,17 +417,23 @@ def clean(text: str, lang: str | None = None, title: str | None = None) -> Clean
             keep[i] = True
         else:
             keep[i] = not _label_like(u, stops, script)
-    # Runs of three or more short non-body lines are link lists, not prose.
+    # Runs of three or more short non-body lines are link lists, not prose (a sentence,
+    # ended by its punctuation, is prose however short).
     i = first
     while i <= last:
         j = i
-        while j <= last and not body[j] and cue[j] is None:
+        while j <= last and not body[j] and cue[j] is None and not _sentence(units[j], script):
             j += 1
         if j - i >= 3:
             for k in range(i, j):
                 keep[k] = False
         i = j + 1
 
+    # A short closing sentence ("We got outplayed.") is body unless a cue says otherwise.
+    for i in range(last + 1, n):
+        if cue[i] is not None or not _sentence(units[i], script) or _related_header(units[i]):
+            break
+        keep[i] = not _label_like(units[i], stops, script)
     # The headline: front matter, else the first line if it reads like one.
     links = _related_links(units[:first])
     head = next(
@@ -436,11 +444,16 @@ def clean(text: str, lang: str | None = None, title: str | None = None) -> Clean
         title = units[head]
         keep[head] = False
     # A standfirst (lead) between the headline and the body is content, not boilerplate.
-    for i in range((head if head is not None else 0) + 1, first):
+    start = 0 if head is None else head + (title == units[head])  # past a headline taken
+    for i in range(start, first):
         u = units[i]
         if i in links:
             continue
-        if cue[i] is None and len(u.split()) >= 6 and not _label_like(u, stops, script):
+        if cue[i] is not None or _label_like(u, stops, script):
+            continue
+        if _sentence(u, script):
+            keep[i] = True
+        elif len(u.split()) >= 6:
             keep[i] = stops is None or _stop_density(u, stops) > 0
 
     paragraphs: list[str] = []
@@ -603,8 +616,13 @@ def _cue_name(unit: str) -> str | None:
     if len(unit) > 200:
         return None
     unit = _bare(unit)
+    # A whole sentence that starts like a cue ("By 1976, thirty percent of ...", "Posted
+    # speed limits are ...") is prose: a byline or a "Posted:" line is not a long sentence.
+    sentence = len(unit.split()) >= 8 and _terminal(unit)
     for name, pattern in CUES.items():
-        if pattern.search(unit):
+        if name == "dateline" and len(unit.split()) > DATELINE_WORDS:  # "X/Y" in a sentence
+            continue
+        if pattern.search(unit) and not (sentence and name in WORD_CUES):
             return name
     if AD_WORDS.search(unit) and len(unit.split()) <= 6 and not _terminal(unit):
         return "ad"
@@ -640,8 +658,18 @@ def _headline_like(unit: str) -> bool:
         return False
     if not _terminal(unit):
         return True
+    if len(unit) > HEADLINE_CHARS:  # a long exclamation or question is the text's sentence
+        return False
     ending = unit.rstrip(CLOSERS + INVISIBLE)
     return ending.endswith(("?", "؟", "!")) and not SENTENCE_END.search(unit)
+
+
+def _sentence(unit: str, script: str | None) -> bool:
+    """A sentence of the text however short: three words or more, ended by sentence
+    punctuation (a quote's closing mark allowed), in the text's own script."""
+    if len(unit.split()) < 3 or not _terminal(unit):
+        return False
+    return script is None or _script_share(unit, script) >= 0.5
 
 
 def _terminal(unit: str) -> bool:

@@ -212,3 +212,74 @@ def test_seed_paragraphs_kept() -> None:
         assert long_blocks, path.name
         for block in long_blocks:
             assert any(block in p for p in kept), f"{path.name}: a long paragraph was dropped"
+
+
+# --- nothing lost at an article's end (issue 17) ------------------------------------------
+
+FLORES = Path(__file__).resolve().parent.parent.parent / "shared" / "testsets" / "flores200-devtest"
+FLORES_LANGS = {
+    "eng_Latn": "en",
+    "heb_Hebr": "he",
+    "arb_Arab": "ar",
+    "pes_Arab": "fa",
+    "deu_Latn": "de",
+}
+# The one FLORES sentence that is a document's last line with no final punctuation, on a
+# paragraph of its own: a closing line that is not a sentence is read as a sign-off.
+UNPUNCTUATED_CLOSER = ("pes_Arab", "ارگانگاتوآنگز در بورنئو است")
+
+
+def _flores_documents() -> dict[str, list[list[str]]]:
+    import csv
+
+    if not FLORES.is_dir():
+        pytest.skip("FLORES-200 devtest not found at ../shared/testsets")
+    with (FLORES / "metadata.tsv").open(encoding="utf-8") as handle:
+        urls = [row[0] for row in list(csv.reader(handle, delimiter="\t"))[1:]]
+    out = {}
+    for name in FLORES_LANGS:
+        lines = (FLORES / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+        docs: dict[str, list[str]] = {}
+        for url, line in zip(urls, lines, strict=True):
+            docs.setdefault(url, []).append(line)
+        out[name] = list(docs.values())
+    return out
+
+
+@pytest.mark.parametrize("per_paragraph", [1, 3])
+def test_a_flores_document_loses_no_sentence(per_paragraph: int) -> None:
+    """Real text with no boilerplate (FLORES-200 devtest, 281 documents in five languages)
+    comes out of clean() whole: every sentence is in the body, or is the title."""
+    squash = lambda text: "".join(text.split())  # noqa: E731
+    lost = []
+    for name, docs in _flores_documents().items():
+        for sentences in docs:
+            paragraphs = [" ".join(sentences[k : k + per_paragraph])
+                          for k in range(0, len(sentences), per_paragraph)]  # fmt: skip
+            cleaned = clean("\n\n".join(paragraphs), FLORES_LANGS[name])
+            kept = squash((cleaned.title or "") + cleaned.body)
+            lost += [(name, s) for s in sentences if squash(s) not in kept]
+    expected = [] if per_paragraph > 1 else [UNPUNCTUATED_CLOSER[0]]
+    assert [name for name, _ in lost] == expected, lost
+    assert all(UNPUNCTUATED_CLOSER[1] in s for _, s in lost)
+
+
+@pytest.mark.parametrize(
+    ("lang", "closing"),
+    [
+        ("en", '"I hope they are safe."'),
+        ("en", '"We got outplayed."'),
+        ("he", '"אני מקווה שהם בטוחים."'),
+        ("ar", '"آمل أن يكونوا بخير."'),
+        ("fa", "«امیدوارم حالشان خوب باشد.»"),
+    ],
+)
+def test_a_short_quoted_closing_paragraph_is_body(lang: str, closing: str) -> None:
+    body = {
+        "en": "The minister said the new plant would supply water to three towns by spring.",
+        "he": "השר אמר כי המתקן החדש יספק מים לשלוש ערים עד האביב הבא לפי התוכנית.",
+        "ar": "قال الوزير إن المحطة الجديدة ستزود ثلاث مدن بالمياه بحلول الربيع المقبل.",
+        "fa": "وزیر گفت که تأسیسات جدید تا بهار آینده آب سه شهر را تأمین خواهد کرد.",
+    }[lang]
+    cleaned = clean(f"{body}\n\n{body}\n\n{closing}", lang)
+    assert cleaned.paragraphs[-1] == closing
