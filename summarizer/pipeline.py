@@ -232,9 +232,7 @@ class Summarizer:
         for i, n in changed.items():
             article = articles[i]
             article.translation = _join_segments(article.segments)
-            article.flagged_share = round(
-                sum(bool(s.flags) for s in article.segments) / len(article.segments), 4
-            )
+            article.flagged_share = _flagged_share(article.segments)
             article.output_flags["translations"] = sum(
                 any(f.kind in ("empty", "repetition") for f in s.flags) for s in article.segments
             )
@@ -601,8 +599,7 @@ def translated(
         article, title_translation=record.title, translation=_join_segments(segments),
         segments=segments, translation_model=model, warnings=warnings,
         output_flags={"translations": flagged, "brief": 0},
-        flagged_share=round(sum(bool(s.flags) for s in segments) / len(segments), 4)
-        if model and segments else 0.0,
+        flagged_share=_flagged_share(segments) if model else 0.0,
     )  # fmt: skip
 
 
@@ -610,6 +607,11 @@ def check_segment(segment: Segment, lang: str, target: str) -> Segment:
     """``segment`` with what the translation checks find doubtful in its translation."""
     flags = segment_flags(segment.source, segment.translation, segment.lang or lang, target)
     return replace(segment, flags=flags)
+
+
+def _flagged_share(segments: list[Segment]) -> float:
+    """The share of ``segments`` whose translation a check found doubtful."""
+    return round(sum(bool(s.flags) for s in segments) / len(segments), 4) if segments else 0.0
 
 
 def _doubtful(segments: list[Segment], warnings: list[str]) -> None:
