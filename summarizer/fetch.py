@@ -1,7 +1,11 @@
 """Articles and feeds from the web: polite, bounded, retried requests with one-line errors.
 
 One requests Session carries our User-Agent, the timeouts and a urllib3 Retry (backoff,
-Retry-After honoured but capped); bodies are streamed and cut off at a size cap. Feeds are
+Retry-After honoured but capped; a timeout retried once at most); bodies are streamed and
+cut off at a size cap. Every fetch has a deadline for all of it (connecting, redirects,
+retries, the body): a watchdog shuts its sockets when the time is up, so a server that
+trickles a byte at a time, which no read timeout ever trips, costs at most the deadline.
+Redirects are followed to http(s) only, and a redirect's own body is never read. Feeds are
 parsed by feedparser from bytes we fetched, so it never opens a connection or file itself.
 With ``allow_private=False`` (a server fetching for others) every hop, redirects included,
 is resolved and refused before connecting unless all its addresses are public, and the
@@ -10,11 +14,14 @@ connected peer is checked again (a name that resolves differently the second tim
 
 from __future__ import annotations
 
+import contextlib
 import io
 import ipaddress
 import logging
 import re
 import socket
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.message import Message
@@ -25,7 +32,12 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
 from urllib3.util import Retry
 
 from .types import MAX_BYTES, VERSION, IngestError
@@ -39,9 +51,13 @@ SINCE_FORMS = "a duration (30s, 90m, 24h, 7d, 2w) or an ISO date (2026-11-01, 20
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 RETRY_AFTER_MAX = 30.0  # seconds; urllib3 would otherwise wait as long as a server asks
 MAX_REDIRECTS = 5
+TIMEOUT_RETRIES = 1  # a connect or read that timed out is tried again once, never more
+DEADLINE = 60.0  # seconds for one whole download, whatever the server does
 CHUNK = 64 * 1024
 NAT64 = ipaddress.ip_network("64:ff9b::/96")  # IPv4 addresses reached through NAT64
 PRIVATE_FIX = "give a public address, or leave out --no-private-urls for local use"
+REASON_MAX = 80  # characters of a server's HTTP reason phrase that a message quotes
+_active = threading.local()  # .deadline: the _Deadline of the fetch running in this thread
 
 
 class FetchError(IngestError):
@@ -55,11 +71,13 @@ def _user_agent() -> str:
 
 @dataclass
 class FetchSettings:
-    """Limits for every request: (connect, read) timeouts, size cap, retries, User-Agent."""
+    """Limits for every request: (connect, read) timeouts, a deadline for the whole download,
+    size cap, retries, User-Agent."""
 
     timeout: tuple[float, float] = (10.0, 30.0)
+    deadline: float = DEADLINE  # seconds for all of one URL: connects, redirects, retries, body
     max_bytes: int = MAX_BYTES
-    retries: int = 3
+    retries: int = 3  # for 5xx, 429 and broken connections; a timeout is retried once at most
     backoff: float = 0.5  # urllib3 backoff_factor, in seconds
     user_agent: str = field(default_factory=_user_agent)
     # False when fetching for others (a served UI): only public addresses are connected to
@@ -88,12 +106,135 @@ class FeedEntry:
     summary: str | None = None
 
 
+class _PastDeadline(Exception):
+    """The fetch's deadline passed; Fetcher.get words it for the user."""
+
+
+class _BadRedirect(Exception):
+    """A redirect to an address that is not http(s), or not an address at all; ``why`` is
+    the reason in words."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        found = re.match(r"([A-Za-z][A-Za-z0-9+.-]{0,19}):(//)?", target)
+        scheme = found[1].lower() if found else ""
+        if scheme and scheme not in ("http", "https"):
+            kind = f"{scheme}:{found[2] or ''}" if found else scheme
+            self.why = (
+                f"redirects to a {kind} address, which is never followed; only http and https "
+                "pages are fetched"
+            )
+        else:
+            self.why = "redirects to a malformed address; give the address of the page itself"
+
+
+class _Deadline:
+    """One fetch's wall clock. When it runs out, a timer thread shuts down the sockets the
+    fetch uses, which ends a blocked read at once: read timeouts count from the last byte,
+    so a page trickled a byte at a time never trips them."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.expired = False
+        self._done = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def left(self) -> float:
+        """Seconds until the deadline; raises _PastDeadline when there are none."""
+        left = self.end - time.monotonic()
+        if left <= 0 or self.expired:
+            self._expire()
+            raise _PastDeadline
+        return left
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """Shut ``sock`` down when the time is up (at once if it already is)."""
+        if sock is None:
+            return
+        with self._lock:
+            if not self.expired:
+                if not any(s is sock for s in self._sockets):
+                    self._sockets.append(sock)
+                return
+        _shut(sock)
+        raise _PastDeadline
+
+    def finish(self) -> bool:
+        """Stop the watchdog (it touches nothing after this); True if the time ran out."""
+        with self._lock:
+            self._done = True
+            expired = self.expired
+        self._timer.cancel()
+        return expired
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done or self.expired:
+                return
+            self.expired = True
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    """End every read and write on ``sock`` now (its owner closes it); a TLS socket too."""
+    with contextlib.suppress(OSError):  # already closed, or detached when TLS took it over
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the OS call, not SSLSocket's
+
+
+def _deadline() -> _Deadline | None:
+    """The deadline of the fetch running in this thread, if any."""
+    return getattr(_active, "deadline", None)
+
+
+def _is_timeout(error: Exception | None) -> bool:
+    """A connect or read that timed out (a refused connection is not a timeout)."""
+    return isinstance(error, (ConnectTimeoutError, ReadTimeoutError)) and not isinstance(
+        error, NewConnectionError
+    )
+
+
 class _Retry(Retry):
-    """urllib3's Retry with Retry-After capped, so one server cannot stall a run for hours."""
+    """urllib3's Retry with Retry-After and backoff capped by the fetch's deadline (and
+    Retry-After by RETRY_AFTER_MAX), and a timeout retried TIMEOUT_RETRIES times at most:
+    a server that does not answer in 30 s will not answer in the next 90 either."""
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Retry:
+        deadline = _deadline()
+        if deadline is not None:
+            deadline.left()  # no retry after the deadline
+        if _is_timeout(error) and (
+            sum(_is_timeout(h.error) for h in self.history) >= TIMEOUT_RETRIES
+        ):
+            raise MaxRetryError(_pool, url or "", error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def get_retry_after(self, response: Any) -> float | None:
         seconds = super().get_retry_after(response)
-        return None if seconds is None else min(seconds, RETRY_AFTER_MAX)
+        return None if seconds is None else _within_deadline(min(seconds, RETRY_AFTER_MAX))
+
+    def get_backoff_time(self) -> float:
+        return _within_deadline(super().get_backoff_time())
+
+
+def _within_deadline(seconds: float) -> float:
+    """A wait cut short at the running fetch's deadline."""
+    deadline = _deadline()
+    return seconds if deadline is None else min(seconds, max(deadline.end - time.monotonic(), 0))
 
 
 class _Refused(Exception):
@@ -121,12 +262,58 @@ class _PeerCheck:
         return sock
 
 
-class _CheckedHTTP(_PeerCheck, HTTPConnection):
+class _Watched:
+    """Hands every socket a request uses, new or reused, to the running fetch's deadline,
+    connects only within it, and never starts a request after it."""
+
+    sock: Any
+    timeout: Any
+
+    def _new_conn(self) -> socket.socket:
+        deadline = _deadline()
+        if deadline is not None:
+            left = deadline.left()
+            if not isinstance(self.timeout, (int, float)) or self.timeout > left:
+                self.timeout = left  # the connect timeout, for this connection attempt
+        sock = super()._new_conn()  # type: ignore[misc]
+        if deadline is not None:
+            deadline.watch(sock)
+        return sock
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        if (deadline := _deadline()) is not None:
+            deadline.watch(self.sock)  # after TLS, the socket that wraps the one above
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if (deadline := _deadline()) is not None:
+            deadline.left()
+            deadline.watch(self.sock)  # a pooled connection, reused
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _WatchedHTTP(_Watched, HTTPConnection):
     pass
 
 
-class _CheckedHTTPS(_PeerCheck, HTTPSConnection):
+class _WatchedHTTPS(_Watched, HTTPSConnection):
     pass
+
+
+class _CheckedHTTP(_PeerCheck, _WatchedHTTP):
+    pass
+
+
+class _CheckedHTTPS(_PeerCheck, _WatchedHTTPS):
+    pass
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTP
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPS
 
 
 class _CheckedHTTPPool(HTTPConnectionPool):
@@ -147,9 +334,18 @@ class _Adapter(HTTPAdapter):
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        if not self.allow_private:
+        if self.allow_private:
+            pools = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+        else:
             pools = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
-            self.poolmanager.pool_classes_by_scheme = pools
+        self.poolmanager.pool_classes_by_scheme = pools
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS pools have their own connections
+            pools = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+            manager.pool_classes_by_scheme = pools  # the peer is the proxy: never checked
+        return manager
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         if not self.allow_private:
@@ -196,8 +392,27 @@ def _check_host(url: str) -> None:
             raise _Refused(host, ip)
 
 
+class _Session(requests.Session):
+    """requests' Session that follows redirects to http(s) addresses only, and drops a
+    redirect's body unread (requests would read all of it, past any size cap)."""
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        target = super().get_redirect_target(resp)
+        if target is None:
+            return None
+        resp.raw.close()  # the body is never used; closing it leaves nothing to read
+        try:
+            where = urljoin(resp.url, target)
+        except ValueError:  # 'http://[x': not an address
+            raise _BadRedirect(target) from None
+        if not is_web_address(where):
+            raise _BadRedirect(where)
+        return target
+
+
 class Fetcher:
-    """One HTTP session for a run: connection reuse, our User-Agent, retries with backoff."""
+    """One HTTP session for a run: connection reuse, our User-Agent, retries with backoff,
+    and a deadline for each URL."""
 
     def __init__(self, settings: FetchSettings | None = None) -> None:
         self.settings = s = settings or FetchSettings()
@@ -207,7 +422,7 @@ class Fetcher:
             allowed_methods=frozenset({"GET", "HEAD"}), respect_retry_after_header=True,
             raise_on_status=False,
         )  # fmt: skip
-        self.session = requests.Session()
+        self.session = _Session()
         self.session.max_redirects = MAX_REDIRECTS
         self.session.headers["User-Agent"] = s.user_agent
         adapter = _Adapter(s.allow_private, max_retries=retry)
@@ -215,18 +430,37 @@ class Fetcher:
         self.session.mount("https://", adapter)
 
     def get(self, url: str) -> Fetched:
-        """GET one URL within the settings' limits; raises FetchError with a one-line reason."""
+        """GET one URL within the settings' limits, all of it within ``settings.deadline``
+        seconds (read each call); raises FetchError with a one-line reason."""
         if not is_web_address(url):
             raise FetchError(
                 f"{url}: only http and https URLs are fetched; download the file and pass its path"
             )
+        deadline = _Deadline(self.settings.deadline)
+        outer, _active.deadline = _deadline(), deadline
+        try:
+            return self._get(url, deadline)
+        finally:
+            deadline.finish()
+            _active.deadline = outer
+
+    def _get(self, url: str, deadline: _Deadline) -> Fetched:
+        """`get` under a running deadline."""
+        too_slow = FetchError(
+            f"{url}: took over {deadline.seconds:g} s to download (the limit for one page); "
+            "try again later, or save its text to a file"
+        )
         try:
             with self.session.get(url, timeout=self.settings.timeout, stream=True) as response:
                 status = response.status_code
                 if status >= 400:
                     fix = "try again later" if status in RETRY_STATUSES else "check the address"
-                    raise FetchError(f"{url}: HTTP {status} {response.reason or 'error'}; {fix}")
-                content = self._read(url, response)
+                    raise FetchError(f"{url}: HTTP {status} {_reason(response.reason)}; {fix}")
+                content = self._read(url, response, deadline)
+        except _PastDeadline:
+            raise too_slow from None
+        except _BadRedirect as exc:
+            raise FetchError(f"{url}: {exc.why}") from None
         except _Refused as exc:
             where = exc.host if exc.host == urlsplit(url).hostname else f"{exc.host} (redirected)"
             raise FetchError(
@@ -236,15 +470,17 @@ class Fetcher:
         except requests.TooManyRedirects:
             why = f"more than {MAX_REDIRECTS} redirects; pass the address they end at instead"
             raise FetchError(f"{url}: {why}") from None
-        except requests.RequestException as exc:
+        except (requests.RequestException, OSError) as exc:
+            if deadline.finish():  # the watchdog ended the read: the error is only its echo
+                raise too_slow from None
             raise FetchError(f"{url}: {_network_reason(exc, self.settings)}") from None
         header = Message()
         header["Content-Type"] = response.headers.get("Content-Type", "")
         content_type = header.get_content_type() if header["Content-Type"] else None
         return Fetched(response.url, content, content_type, header.get_content_charset())
 
-    def _read(self, url: str, response: requests.Response) -> bytes:
-        """The body in chunks, stopping as soon as it is over the size cap."""
+    def _read(self, url: str, response: requests.Response, deadline: _Deadline) -> bytes:
+        """The body in chunks, stopping as soon as it is over the size cap or the deadline."""
         limit = self.settings.max_bytes
         size = f"{limit / 2**20:.1f} MB" if limit >= 2**20 else f"{limit:,} bytes"
         too_big = FetchError(f"{url}: over the {size} limit for one page; save its text to a file")
@@ -257,6 +493,9 @@ class Fetcher:
             if total > limit:
                 raise too_big
             chunks.append(chunk)
+            deadline.left()
+        if deadline.finish():  # a body that ends at the connection's close: cut off, not whole
+            raise _PastDeadline
         return b"".join(chunks)
 
     def close(self) -> None:
@@ -332,8 +571,17 @@ def is_url(value: str) -> bool:
 
 def is_web_address(value: str) -> bool:
     """True for an http(s) URL with a host: the only addresses anything here fetches."""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # 'http://[x]/': a bracketed host that is no IPv6 address
+        return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def _reason(phrase: str | None) -> str:
+    """A server's HTTP reason phrase as one short line (any text the server chose)."""
+    text = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", phrase or "").split())
+    return (text[:REASON_MAX] + "...") if len(text) > REASON_MAX else text or "error"
 
 
 def _network_reason(exc: requests.RequestException, settings: FetchSettings) -> str:

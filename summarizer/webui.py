@@ -1,12 +1,17 @@
 """The web demo (Gradio): add articles, run, read the digest and each article side by side.
 
 It calls the same `Summarizer.run` as the CLI with the same options. One process loads
-each model once; runs go through a queue one at a time, so two users never load a model
+each model once; model work runs one run at a time (a lock), so two users never load a model
 twice or share memory for two runs. Articles come pasted, uploaded, or by web address
 (fetched by the server); `limits` in models.yaml caps upload size, articles and characters
-per run. The page reads only what a user uploads, binds to loopback unless told otherwise,
-and opens no public link unless asked. Served to others (another host, or --share), it
-fetches no private, loopback or link-local address unless started with --allow-private-urls.
+per run, and pasted text is cut at those caps before any per-article work. Fetching never
+holds what others need: it happens outside the model lock, each page within a deadline and
+each request within a budget, in a few fetch slots of which one session takes one (more are
+refused at once), so Add always has room for pasting and uploading. Text from an input or a
+server is escaped for the Markdown status line: shown as text, never as a link or image.
+The page reads only what a user uploads, binds to loopback unless told otherwise, and opens
+no public link unless asked. Served to others (another host, or --share), it fetches no
+private, loopback or link-local address unless started with --allow-private-urls.
 """
 
 from __future__ import annotations
@@ -16,8 +21,13 @@ import html
 import ipaddress
 import logging
 import os
+import re
 import tempfile
 import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +62,20 @@ NOTHING = (
 )
 PRIVATE_FIX = "give a public address, or start the server with --allow-private-urls"
 LOOPBACK_NAMES = ("localhost",)
+PAGE_DEADLINE = 30.0  # seconds to download one page (a user waits for it)
+FETCH_BUDGET = 90.0  # seconds of fetching one Add or Run may start; the rest stay in the box
+FETCH_SLOTS = 4  # requests fetching pages at once, all users together
+SESSION_FETCHES = 1  # of those, for one browser session; more from it are refused at once
+ADD_SLOTS = 8  # Add requests handled at once: more than FETCH_SLOTS, so that pasting and
+# uploading always have room, however many slow pages are being fetched
+RUN_SLOTS = 8  # runs let in at once: each reads and fetches what is pending, then waits
+# for the model lock (one run on the models at a time)
+QUEUE_SIZE = 32  # requests waiting in Gradio's queue, beyond those
+WAIT_POLL = 0.25  # seconds between looks at the Cancel button while waiting for the models
+# Text from inputs and servers in the Markdown status line: each character that could start
+# a link, image, emphasis, code, LaTeX, table or HTML is escaped, and so are bare addresses,
+# which GFM would make links (scheme://, www., name@host); '_' inside a word starts nothing.
+MARKDOWN_SPECIAL = re.compile(r"(?i)[\\`*~\[\]|$@]|(?<![^\W_])_|_(?![^\W_])|:(?=//)|(?<=www)\.")
 PAGE_CSS = """
 #paste textarea, .sr-report td, .sr-report p { unicode-bidi: plaintext; }
 """
@@ -73,6 +97,42 @@ class Entry:
         return self.doc.lang or self.detected
 
 
+class FetchSlots:
+    """Who may fetch pages now: at most ``total`` requests at once, ``per_session`` of them
+    from one browser session. Over either, a request is refused at once (never queued), so
+    no one's Add or Run waits behind another user's slow pages."""
+
+    def __init__(self, total: int = FETCH_SLOTS, per_session: int = SESSION_FETCHES) -> None:
+        self.total, self.per_session = total, per_session
+        self._held: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def slot(self, session: str) -> Iterator[str | None]:
+        """Yields None with a slot held for ``session`` until the block ends, else why not."""
+        with self._lock:
+            if self._held[session] >= self.per_session:
+                refused: str | None = (
+                    "this page is still fetching others; add these when those are in the list"
+                )
+            elif sum(self._held.values()) >= self.total:
+                refused = (
+                    f"the server is fetching pages for {self.total} other requests; try again "
+                    "in a minute, or paste the text"
+                )
+            else:
+                refused = None
+                self._held[session] += 1
+        try:
+            yield refused
+        finally:
+            if refused is None:
+                with self._lock:
+                    self._held[session] -= 1
+                    if self._held[session] <= 0:
+                        del self._held[session]
+
+
 class WebApp:
     """The page's handlers: plain functions of plain values, shared by the UI and its API."""
 
@@ -91,11 +151,14 @@ class WebApp:
         self.limits = self.config.limits
         # a user waits for the pages, so fewer retries than a batch; sizes as uploads (_fetch)
         self.fetch = FetchSettings(
-            timeout=(5.0, 15.0), retries=1, allow_private=allow_private_urls,
-            private_fix=PRIVATE_FIX,
+            timeout=(5.0, 15.0), deadline=PAGE_DEADLINE, retries=1,
+            allow_private=allow_private_urls, private_fix=PRIVATE_FIX,
         )  # fmt: skip
+        self.fetch_budget = FETCH_BUDGET  # seconds one request may start fetching for
+        self.fetching = FetchSlots()
         self.upload_root: Path | None = None  # set by build(): only files under it are read
         self._cancel: dict[str, threading.Event] = {}
+        self._models = threading.Lock()  # the model slot: one run on the models at a time
 
     # --- adding articles -------------------------------------------------------------
 
@@ -105,22 +168,33 @@ class WebApp:
         urls: str | None,
         files: list[str] | None,
         articles: list[Entry] | None,
+        request: Any = None,
     ) -> tuple[list[Entry], list[Row], str, str, str, None]:
         """Parse pasted text, fetch web addresses and read uploads into the article list,
-        detecting each language."""
-        articles, added, problems = self._add(paste, urls, files, list(articles or []))
+        detecting each language; addresses not fetched now stay in their box."""
+        session = _session(request)
+        articles, added, problems, left = self._add(
+            paste, urls, files, list(articles or []), session
+        )
         if not added and not problems:
             problems.append(NOTHING)
         status = f"{added} article(s) added, {len(articles)} in the list." if added else ""
-        return articles, _rows(articles), _status(status, problems), "", "", None
+        return articles, _rows(articles), _status(status, problems), "", "\n".join(left), None
 
     def _add(
-        self, paste: str | None, urls: str | None, files: list[str] | None, articles: list[Entry]
-    ) -> tuple[list[Entry], int, list[str]]:
-        """The list with what fits of the new articles: limits.max_articles, then max_chars."""
+        self,
+        paste: str | None,
+        urls: str | None,
+        files: list[str] | None,
+        articles: list[Entry],
+        session: str,
+    ) -> tuple[list[Entry], int, list[str], list[str]]:
+        """The list with what fits of the new articles (limits.max_articles, then max_chars),
+        problems, and the addresses left to fetch later. Languages are detected only for
+        the articles kept: 10,000 pasted ones cost no more than the 100 that fit."""
         limits = self.limits
         room = max(limits.max_articles - len(articles), 0)
-        new, problems, unfetched = self._read(paste, urls, files, room)
+        new, problems, unfetched, left = self._read(paste, urls, files, room, session)
         over = max(len(new) - room, 0) + unfetched
         if over:
             problems.append(
@@ -129,23 +203,29 @@ class WebApp:
             )
             new = new[:room]
         total = sum(len(a.doc.text) for a in articles)
-        for kept, entry in enumerate(new):
-            total += len(entry.doc.text)
+        for kept, doc in enumerate(new):
+            total += len(doc.text)
             if total > limits.max_chars:
                 problems.append(
-                    f"{len(new) - kept} article(s) not added, from {entry.doc.source} on: over "
+                    f"{len(new) - kept} article(s) not added, from {doc.source} on: over "
                     f"{limits.max_chars:,} characters of text per run (limits.max_chars in "
                     "models.yaml); run them separately"
                 )
                 new = new[:kept]
                 break
-        return articles + new, len(new), problems
+        return articles + [_entry(doc) for doc in new], len(new), problems, left
 
     def _read(
-        self, paste: str | None, urls: str | None, files: list[str] | None, room: int
-    ) -> tuple[list[Entry], list[str], int]:
-        """Pasted, uploaded and fetched articles, problems, and how many addresses were not
-        fetched: past ``room`` articles, none are (each one is a download)."""
+        self,
+        paste: str | None,
+        urls: str | None,
+        files: list[str] | None,
+        room: int,
+        session: str,
+    ) -> tuple[list[Document], list[str], int, list[str]]:
+        """Pasted, uploaded and fetched articles, problems, how many addresses were not
+        fetched for want of room (past ``room`` articles none are: each one is a download),
+        and those left to fetch later (refused a fetch slot, or past the request's budget)."""
         docs: list[Document] = split_pasted(paste or "")
         problems: list[str] = []
         limit = self.limits.max_upload_mb * 2**20
@@ -172,34 +252,51 @@ class WebApp:
             problems += bad
         lines = [u.strip() for u in (urls or "").splitlines() if u.strip()]
         wanted = max(room - len(docs), 0)
-        fetched, bad = self._fetch(lines[:wanted])
-        return [_entry(doc) for doc in docs + fetched], problems + bad, len(lines[wanted:])
+        fetched, bad, left = self._fetch(lines[:wanted], session)
+        return docs + fetched, problems + bad, len(lines[wanted:]), left
 
-    def _fetch(self, urls: list[str]) -> tuple[list[Document], list[str]]:
-        """Each web address's article, through one polite session; problems in one line."""
+    def _fetch(self, urls: list[str], session: str) -> tuple[list[Document], list[str], list[str]]:
+        """Each web address's article, through one polite session in one of the fetch slots;
+        problems in one line, and the addresses left for later: all of them when no slot is
+        free for ``session``, those past the request's fetch budget otherwise."""
         docs: list[Document] = []
         problems: list[str] = []
-        if not urls:
-            return docs, problems
+        web = []
+        for url in urls:
+            if is_web_address(url):
+                web.append(url)
+            else:
+                problems.append(
+                    f"{url}: not a web address; give an http:// or https:// address, or "
+                    "upload the file"
+                )
+        if not web:
+            return docs, problems, []
         cap = min(MAX_BYTES, self.limits.max_upload_mb * 2**20)
-        with Fetcher(dataclasses.replace(self.fetch, max_bytes=cap)) as fetcher:
-            for url in urls:
-                if not is_web_address(url):
-                    problems.append(
-                        f"{url}: not a web address; give an http:// or https:// address, or "
-                        "upload the file"
-                    )
-                    continue
-                try:
-                    docs.append(fetch_page(url, fetcher))
-                except IngestError as exc:
-                    problems.append(str(exc))
-                except Exception as exc:  # a parser's bug must not end the others
-                    logger.exception("reading %s failed", url)
-                    problems.append(
-                        f"{url}: could not be read ({type(exc).__name__}); paste its text"
-                    )
-        return docs, problems
+        with self.fetching.slot(session) as refused:
+            if refused:
+                return docs, [*problems, f"{len(web)} web address(es) not fetched: {refused}"], web
+            end = time.monotonic() + self.fetch_budget
+            with Fetcher(dataclasses.replace(self.fetch, max_bytes=cap)) as fetcher:
+                for number, url in enumerate(web):
+                    if time.monotonic() >= end:
+                        left = web[number:]
+                        problems.append(
+                            f"{len(left)} web address(es) not fetched: over the "
+                            f"{self.fetch_budget:g} s one request may spend fetching; add them "
+                            "again"
+                        )
+                        return docs, problems, left
+                    try:
+                        docs.append(fetch_page(url, fetcher))
+                    except IngestError as exc:
+                        problems.append(str(exc))
+                    except Exception as exc:  # a parser's bug must not end the others
+                        logger.exception("reading %s failed", url)
+                        problems.append(
+                            f"{url}: could not be read ({type(exc).__name__}); paste its text"
+                        )
+        return docs, problems, []
 
     # --- running ---------------------------------------------------------------------
 
@@ -222,10 +319,13 @@ class WebApp:
         request: Any = None,
         progress: Any = None,
     ) -> tuple[list[Entry], list[Row], str, str, dict | None, list[str] | None, str, str, None]:
-        """Add anything still pending, apply language overrides, run, and render."""
+        """Add anything still pending (fetching outside the model slot), apply language
+        overrides, wait for the model slot, run, and render."""
+        session = _session(request)
         articles, problems = _apply_overrides(list(articles or []), rows)
-        articles, _, pending = self._add(paste, urls, files, articles)  # not yet added ones too
+        articles, _, pending, left = self._add(paste, urls, files, articles, session)
         problems += pending
+        urls_left = "\n".join(left)
         rows_out = _rows(articles)
         lang = (lang or "").strip().lower() or None
         if lang and not LANG_CODE.match(lang):
@@ -233,7 +333,7 @@ class WebApp:
             lang = None
         if not articles:
             status = _status("", [*problems, NOTHING])
-            return articles, rows_out, status, "", None, None, "", "", None
+            return articles, rows_out, status, "", None, None, "", urls_left, None
         options = Options(
             brief_words=_int(brief_words),
             digest_words=_int(digest_words),
@@ -245,7 +345,6 @@ class WebApp:
             translate_only=bool(translate_only),
             lang=lang,
         )
-        session = getattr(request, "session_hash", None) or "default"
         cancel = self._cancel.setdefault(session, threading.Event())
         cancel.clear()
 
@@ -256,8 +355,15 @@ class WebApp:
                 progress((done, total) if total else None, desc=stage)
 
         def stopped(status: str) -> tuple:
-            return articles, rows_out, status, "", None, None, "", "", None
+            return articles, rows_out, status, "", None, None, "", urls_left, None
 
+        waiting = False
+        while not self._models.acquire(timeout=WAIT_POLL):  # another run is on the models
+            if cancel.is_set():
+                return stopped("Cancelled.")
+            if not waiting and progress is not None:
+                progress(None, desc="waiting for the run before this one")
+            waiting = True
         try:
             result = self.summarizer.run([_document(a) for a in articles], options, on_progress)
         except Cancelled:
@@ -267,6 +373,8 @@ class WebApp:
         except Exception as exc:  # the server keeps serving; the user gets one line
             logger.exception("run failed")
             return stopped(_status("", [f"the run failed: {exc}"]))
+        finally:
+            self._models.release()
         result.failed[:0] = [Failure("upload", p) for p in problems]
         done = f"{len(result.articles)} article(s) processed"
         if result.digest.faithfulness.checked:
@@ -288,13 +396,13 @@ class WebApp:
             result.to_dict(),
             self._downloads(result),
             "",
-            "",
+            urls_left,
             None,
         )
 
     def cancel(self, request: Any = None) -> str:
-        session = getattr(request, "session_hash", None) or "default"
-        self._cancel.setdefault(session, threading.Event()).set()
+        """Stop the session's run at its next step (or while it waits for the models)."""
+        self._cancel.setdefault(_session(request), threading.Event()).set()
         return "Cancelling..."
 
     def _downloads(self, result: Result) -> list[str]:
@@ -309,7 +417,9 @@ class WebApp:
     # --- the page --------------------------------------------------------------------
 
     def build(self) -> Any:
-        """The Gradio Blocks of the page."""
+        """The Gradio Blocks of the page, with its queue: model work has one slot (a lock in
+        `run`), and Add and Run are let in several at a time, so that a user's slow pages
+        never keep the others' requests waiting (see FetchSlots)."""
         import gradio as gr
 
         summarizers = sorted(n for n, m in self.config.models.items() if m.task == "summarization")
@@ -387,25 +497,30 @@ class WebApp:
                     with gr.Row():
                         run_btn = gr.Button("Run", variant="primary", elem_id="run")
                         cancel_btn = gr.Button("Cancel", elem_id="cancel")
-            status = gr.Markdown(elem_id="status")
+            status = gr.Markdown(elem_id="status", latex_delimiters=[])  # see _status
             report = gr.HTML(elem_id="report")
             downloads = gr.File(label="Download (Markdown, JSON, HTML report)", elem_id="downloads")
             with gr.Accordion("JSON", open=False):
                 raw = gr.JSON(label="Result")
 
+            # Gradio injects the session and a progress bar into parameters annotated
+            # gr.Request and defaulting to gr.Progress(); these wrappers carry them.
+            def add(paste, urls, files, articles, request=None):
+                return self.add(paste, urls, files, articles, request)
+
+            add.__annotations__ = {"request": gr.Request}
             add_btn.click(
-                self.add,
+                add,
                 [paste, urls, files, articles],
                 [articles, table, status, paste, urls, files],
                 api_name="add",
-                concurrency_limit=4,
+                concurrency_limit=ADD_SLOTS,
+                concurrency_id="add",
             )
             clear_btn.click(
                 lambda: ([], _rows([]), ""), None, [articles, table, status], api_name=False
             )
 
-            # Gradio injects the session and a progress bar into parameters annotated
-            # gr.Request and defaulting to gr.Progress(); these wrappers carry them.
             def run(articles, rows, paste, urls, files, engine, brief_words, digest_words,
                     brief_model, digest_model, threshold, strict, translate_only, lang,
                     request=None, progress=gr.Progress()):  # noqa: B008  # fmt: skip
@@ -425,10 +540,11 @@ class WebApp:
                  brief_model, digest_model, threshold, strict, translate_only, lang],
                 [articles, table, status, report, raw, downloads, paste, urls, files],
                 api_name="run",
-                concurrency_limit=1,
-                concurrency_id="pipeline",
+                concurrency_limit=RUN_SLOTS,
+                concurrency_id="run",
             )  # fmt: skip
             cancel_btn.click(cancel, None, status, cancels=[run_event], queue=False, api_name=False)
+        demo.queue(default_concurrency_limit=1, max_size=QUEUE_SIZE)
         return demo
 
 
@@ -457,7 +573,6 @@ def serve(
     local = is_loopback(host) and not share
     app = WebApp(config, device, store, allow_private_urls=allow_private_urls or local)
     demo = app.build()
-    demo.queue(default_concurrency_limit=1, max_size=32)
     if not is_loopback(host):
         logger.warning("serving on %s: anyone who can reach this machine can use the UI", host)
     if not app.fetch.allow_private:
@@ -525,10 +640,23 @@ def _document(entry: Entry) -> Document:
 
 
 def _status(done: str, problems: list[str]) -> str:
-    """Markdown for the status line; user-given names are escaped."""
-    lines = [html.escape(done)] if done else []
-    lines += [f"- **Problem:** {html.escape(p)}" for p in problems]
+    """Markdown for the status line: our own format around text shown as text (`_text`)."""
+    lines = [_text(done)] if done else []
+    lines += [f"- **Problem:** {_text(p)}" for p in problems]
     return "\n".join(lines)
+
+
+def _text(text: str) -> str:
+    """``text`` (from an input or a server: names, addresses, reason phrases, errors) as
+    Markdown that shows it as is, on one line: html.escape alone leaves Markdown's links,
+    images and bare addresses working, so a server could show a remote image or a link."""
+    text = MARKDOWN_SPECIAL.sub(lambda found: "\\" + found[0], " ".join(text.split()))
+    return html.escape(text, quote=False)  # < > & as entities
+
+
+def _session(request: Any) -> str:
+    """The browser session's id from Gradio's request (one shared id without one)."""
+    return getattr(request, "session_hash", None) or "default"
 
 
 def _int(value: float | None) -> int | None:
