@@ -42,6 +42,7 @@ from .similarity import Embedder, Similarity
 from .store import digest_of
 from .stories import group, parse_date
 from .types import (
+    MAX_FEED_ENTRIES,
     Article,
     Document,
     Failure,
@@ -53,7 +54,7 @@ from .types import (
     describe_flags,
     one_line,
 )
-from .utils import progress_bar, write_temp
+from .utils import progress_bar, visible_controls, write_temp
 
 logger = logging.getLogger("summarizer")
 
@@ -67,6 +68,7 @@ class BatchOptions:
     out: Path
     feeds: str | None = None
     since: dt.datetime | None = None
+    max_feed_entries: int = MAX_FEED_ENTRIES  # links read from one feed, the newest
     group_by: GroupBy = "none"
     runner: RunnerName = "local"
     chunk_size: int = 16  # articles per model batch
@@ -220,7 +222,10 @@ def run_batch(
     outputs = _Outputs()
     try:
         with Fetcher(batch.fetch) as fetcher:
-            planned = plan(inputs, batch.feeds, batch.since, fetcher)
+            planned = plan(
+                inputs, batch.feeds, batch.since, fetcher,
+                outputs=[batch.out], max_feed_entries=batch.max_feed_entries,
+            )  # fmt: skip
             items = _process(
                 summarizer, planned, fetcher, batch, options, stages, brief_sim, report
             )
@@ -394,13 +399,19 @@ def _settle(item: Article, error: str | None, report: BatchReport) -> None:
 def _done(
     summarizer: Summarizer, p: Article, stages: Stages, sim: Similarity, options: Options
 ) -> bool:
-    """Whether the store has this text's translation and brief for these settings."""
+    """Whether the store has this text, its translation and brief for these settings, each
+    readable and fitting the others (a garbled row is a miss, with a warning: done again)."""
     store = summarizer.store
     assert store is not None
-    key = summarizer.translation_key(p.language)
-    if key is not None and store.translation(p.hash, key) is None:
+    row = store.article(p.hash, p.source)
+    if row is None:
         return False
-    return store.brief(p.hash, summarizer.brief_key(p.language, stages, sim, options)) is not None
+    key = summarizer.translation_key(p.language)
+    sentences = len(row.spans) if row.spans is not None else len(p.segments)
+    if key is not None and store.translation(p.hash, key, p.source, sentences) is None:
+        return False
+    key = summarizer.brief_key(p.language, stages, sim, options)
+    return store.brief(p.hash, key, p.source) is not None
 
 
 def _groups(
@@ -483,7 +494,7 @@ class _Writer:
             [name, [asdict(i) for i in members], settings, self.models, self.brief_sim.name,
              asdict(self.summarizer.config.stories), self.stages.engines, self.stages.words]
         )  # fmt: skip
-        cached = store.digest(key)
+        cached = store.digest(key, f"digest '{name}'", _check_digest)
         if cached is None:
             texts, info = self._render(name, members)
             cached = {"texts": texts, "info": info}
@@ -503,7 +514,7 @@ class _Writer:
                 continue
             article = summarizer.restore(item)
             key = summarizer.brief_key(article.language, self.stages, self.brief_sim, options)
-            faith.merge(apply_brief(article, summarizer.store.brief(item.hash, key)))  # type: ignore[union-attr, arg-type]
+            faith.merge(apply_brief(article, summarizer.store.brief(item.hash, key, item.source)))  # type: ignore[union-attr, arg-type]
             first[item.hash] = article
             articles.append(article)
         sim = summarizer.similarity(articles, self.embedder, options)
@@ -530,6 +541,14 @@ class _Writer:
         return texts, info
 
 
+def _check_digest(data: dict) -> None:
+    """Raise unless ``data`` is a stored digest as `_Writer.write` keeps it."""
+    texts, info = data["texts"], data["info"]
+    if set(texts) != set(FORMATS) or not all(isinstance(t, str) for t in texts.values()):
+        raise ValueError(f"not one text per format ({', '.join(FORMATS)})")
+    Group(name="", slug="", **info)  # TypeError for fields it does not have
+
+
 def _write_index(report: BatchReport, batch: BatchOptions, outputs: _Outputs) -> None:
     """index.json and index.html: every digest of the run, and every article that failed."""
     data = {
@@ -543,7 +562,10 @@ def _write_index(report: BatchReport, batch: BatchOptions, outputs: _Outputs) ->
         "failed": [asdict(f) for f in report.failed],
     }  # fmt: skip
     outputs.add(batch.out / "index.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    e = html.escape
+
+    def e(text: str) -> str:  # names and messages: their bidi and terminal controls shown
+        return html.escape(visible_controls(text))
+
     rows = [
         f'<tr><td><a href="{e(g.slug)}.html">{e(g.name)}</a></td><td>{g.articles}</td>'
         f"<td>{g.stories}</td><td>{e(', '.join(g.languages))}</td>"

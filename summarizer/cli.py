@@ -15,6 +15,7 @@ Exit status: 0 all processed, 1 something failed (see `failed`), 2 bad usage or 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import sys
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import BACKENDS, COMPUTE_TYPES, ENV_VAR, WORDS, Config, ConfigError, load_config
-from .types import VERSION, SummarizerError, one_line
+from .types import MAX_FEED_ENTRIES, VERSION, SummarizerError, one_line
 
 if TYPE_CHECKING:
     from .types import Options
@@ -44,10 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except ConfigError as exc:  # a usage error, like argparse's own
-        print(f"summarize: error: {exc}", file=sys.stderr)
+        _error(f"summarize: error: {exc}")
         return 2
     except SummarizerError as exc:  # every other refusal: one line naming the fix
-        print(f"summarize: error: {exc}", file=sys.stderr)
+        _error(f"summarize: error: {exc}")
         return 1
     except KeyboardInterrupt as exc:  # Ctrl-C (130), or SIGTERM during a batch (143)
         import signal
@@ -57,8 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: no traceback reaches a user
         logger.debug("unexpected failure", exc_info=True)
         why = one_line(exc) or type(exc).__name__  # MemoryError has no message of its own
-        print(f"summarize: error: {why} (run with --verbose for details)", file=sys.stderr)
+        _error(f"summarize: error: {why} (run with --verbose for details)")
         return 1
+
+
+def _error(line: str) -> None:
+    """One line to stderr, its bidi and terminal controls shown (`<U+202E>`): a file name
+    or an article's text in it must not reorder, hide or forge what the line says."""
+    from .utils import visible_controls
+
+    print(visible_controls(line), file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -190,7 +199,15 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", required=True, metavar="DIR", help="folder for the digests")
     batch.add_argument("--feeds", metavar="FILE", help="RSS/Atom feed URLs, one per line")
     batch.add_argument(
+        "--max-feed-entries",
+        type=_positive,
+        default=MAX_FEED_ENTRIES,
+        metavar="N",
+        help=f"read the newest N links of each feed (default: {MAX_FEED_ENTRIES})",
+    )
+    batch.add_argument(
         "--since",
+        type=_since,
         metavar="WHEN",
         help="feed entries published since: 24h, 7d, 2w, or a date (2026-11-01)",
     )
@@ -333,7 +350,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", parents=[common], help="the web UI (Gradio)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
-    serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    serve.add_argument("--port", type=_port, default=7860, help="port (default: 7860)")
     serve.add_argument(
         "--device", choices=("auto", "cpu", "cuda"), default="auto", help="where models run"
     )
@@ -368,7 +385,8 @@ def _run(args: argparse.Namespace) -> int:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     suffix = Path(args.output or "").suffix.lower().lstrip(".")
     fmt = args.format or {"json": "json", "html": "html", "htm": "html"}.get(suffix, "md")
-    sources, problems = expand_inputs(args.inputs)
+    # A folder holding -o's file is not read from it: a run never reads its own digest.
+    sources, problems = expand_inputs(args.inputs, [args.output] if args.output else [])
     fetch = FetchSettings(allow_private=not getattr(args, "no_private_urls", False))
     summarizer = Summarizer(_config(args), device=args.device, store=args.store, fetch=fetch)
     result = summarizer.run(sources, _options(args))
@@ -387,7 +405,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     for failure in result.failed:
-        print(f"summarize: failed: {failure.error}", file=sys.stderr)
+        _error(f"summarize: failed: {failure.error}")
     done = len(result.articles)
     faith = result.digest.faithfulness
     if faith.checked:
@@ -436,7 +454,7 @@ def _batch(args: argparse.Namespace) -> int:
     import signal
 
     from .batch import BatchOptions, run_batch, stop_on_signals
-    from .fetch import FetchSettings, parse_since
+    from .fetch import FetchSettings
     from .pipeline import Summarizer
     from .store import Store, batch_lock, store_path
 
@@ -446,16 +464,14 @@ def _batch(args: argparse.Namespace) -> int:
         raise ConfigError(
             "nothing to read: give INPUT files, folders, manifests or URLs, or --feeds"
         )
-    try:
-        since = parse_since(args.since) if args.since else None
-    except ValueError as exc:
-        raise ConfigError(f"--since: {exc}") from None
+    since = args.since  # a time already: see _since
     if since and not args.feeds:
         logger.warning("--since applies to feed entries only; no --feeds given")
     batch = BatchOptions(
         out=Path(args.out),
         feeds=args.feeds,
         since=since,
+        max_feed_entries=args.max_feed_entries,
         group_by=args.group_by,
         runner=args.runner,
         chunk_size=args.chunk_size,
@@ -479,7 +495,7 @@ def _batch(args: argparse.Namespace) -> int:
         )
         return 128 + getattr(exc, "signum", signal.SIGINT)
     for failure in report.failed:
-        print(f"summarize: failed: {failure.error}", file=sys.stderr)
+        _error(f"summarize: failed: {failure.error}")
     where = f"; index: {report.index}" if report.index else ""
     logger.info("batch: %s%s", report.summary(), where)
     return 1 if report.failed else 0
@@ -529,8 +545,12 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _say(line: str) -> None:
-    """A line of a `models` command: errors to stderr, results to stdout."""
-    print(line, file=sys.stderr if line.startswith("summarize: ") else sys.stdout, flush=True)
+    """A line of a `models` command: errors to stderr, results to stdout (controls shown,
+    as in `_error`)."""
+    from .utils import visible_controls
+
+    out = sys.stderr if line.startswith("summarize: ") else sys.stdout
+    print(visible_controls(line), file=out, flush=True)
 
 
 def _models_list(args: argparse.Namespace) -> int:
@@ -590,10 +610,50 @@ def _fraction(value: str) -> float:
     return x
 
 
+def _since(value: str) -> dt.datetime:
+    """--since as a time in the past: a duration back from now or a date; anything else
+    (not a time, too far back for a date, in the future) is a usage error."""
+    from .fetch import parse_since
+
+    try:
+        when = parse_since(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    except OverflowError:  # 9999999999d: before year 1
+        raise argparse.ArgumentTypeError(
+            f"'{value}' reaches back past the year 1; give a shorter duration (7d) or a date"
+        ) from None
+    if when > dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1):  # 0h: now
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not in the past, so no feed entry would be read"
+        )
+    return when
+
+
+def _port(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if not 1 <= n <= 65535:
+        raise argparse.ArgumentTypeError("must be a port number from 1 to 65535")
+    return n
+
+
+class _Shown(logging.Formatter):
+    """Log lines with their bidi and terminal controls shown (see `_error`); a traceback
+    (--verbose) is left as it is."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        from .utils import visible_controls
+
+        return visible_controls(super().formatMessage(record))
+
+
 def _setup_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("summarize: %(message)s"))
+    handler.setFormatter(_Shown("summarize: %(message)s"))
     root = logging.getLogger("summarizer")
     root.handlers = [handler]
     root.setLevel(level)

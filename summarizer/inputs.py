@@ -3,38 +3,54 @@
 The CLI's arguments expand to sources (`expand_inputs`, `read_source`). What a batch
 reads is planned first (so the progress bar knows the total), then read one
 article at a time. Whatever cannot be read becomes a `Failure` with a one-line reason (a
-manifest's bad line names its line number); nothing here stops the other articles.
+manifest's bad line names its line number); nothing here stops the other articles. A
+folder's files that the run itself writes, or that are digests this tool wrote, are not
+read as articles (a warning says so), and a feed gives at most its newest
+`MAX_FEED_ENTRIES` links.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .fetch import Fetcher, FetchSettings, is_url, is_web_address, read_feed
+from .fetch import FeedEntry, Fetcher, FetchSettings, is_url, is_web_address, read_feed
 from .formats import (
     decode,
     document_from_bytes,
     document_from_file,
     fetch_page,
     metadata,
+    refuse_nul,
     with_metadata,
 )
 from .store import Store
-from .types import MAX_BYTES, Document, Failure, IngestError, one_line
+from .types import MAX_BYTES, MAX_FEED_ENTRIES, Document, Failure, IngestError, one_line
 
 logger = logging.getLogger("summarizer")
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 MANIFEST_SUFFIXES = (".jsonl", ".ndjson")
 MANIFEST_SOURCES = ("text", "path", "url")
+# How this tool's reports begin (render.to_markdown; report.to_html and the batch index put
+# everything in one `sr-report` element): found in an input folder, such a file is an
+# earlier run's digest, and reading it as an article would feed the digest on itself.
+OUR_MARKDOWN = re.compile(rb"\A# (?:Digest|Timeline|Sources|Articles|Failed)\n")
+OUR_MARKDOWN_MARKS = (b"](#a-", b'<a id="a-', b"\n- `")
+OUR_HTML = b'<div class="sr-report">'
+REPORT_HEAD = 16384  # bytes of a file looked at to recognise one of our reports
+ONLY_OURS = (
+    "folder holds only this run's output or digests this tool wrote (see the warning above); "
+    "point at the articles"
+)
 
 
 @dataclass
@@ -49,8 +65,11 @@ class Plan:
         self.total += count
 
 
-def expand_inputs(inputs: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Turn CLI arguments into a list of sources; folders yield their .txt/.md files.
+def expand_inputs(
+    inputs: list[str], outputs: Sequence[str | Path] = ()
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Turn CLI arguments into a list of sources; folders yield their .txt/.md files, less
+    the run's own ``outputs`` (files or folders) and digests this tool wrote.
 
     Returns the sources and the (input, reason) pairs that cannot be used at all.
     """
@@ -62,27 +81,74 @@ def expand_inputs(inputs: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
             continue
         path = Path(item)
         if _is_dir(path):
-            found, broken = folder_articles(path)
+            found, broken, skipped = folder_articles(path, outputs)
             if not found and not broken:
-                problems.append(
-                    (item, "folder has no .txt, .md or .html files; point at the articles")
-                )
+                why = "folder has no .txt, .md or .html files; point at the articles"
+                problems.append((item, ONLY_OURS if skipped else why))
             sources.extend(str(p) for p in sorted(found + broken))  # broken links: each fails
         else:
             sources.append(item)
     return sources, problems
 
 
-def folder_articles(folder: Path) -> tuple[list[Path], list[Path]]:
-    """A folder's entries named like articles, sorted: the regular files, and everything
-    else that is not a folder (broken links, FIFOs, devices, links to them), listed so
-    that each is refused with its reason, never skipped silently."""
+def folder_articles(
+    folder: Path, outputs: Sequence[str | Path] = ()
+) -> tuple[list[Path], list[Path], int]:
+    """A folder's entries named like articles, sorted: the regular files, everything else
+    that is not a folder (broken links, FIFOs, devices, links to them), listed so that each
+    is refused with its reason, never skipped silently, and how many files were left out
+    as the run's own ``outputs`` or earlier digests of this tool (one warning line each)."""
     found, other = [], []
     for p in sorted(folder.rglob("*")):
         if p.suffix.lower() not in ARTICLE_SUFFIXES or _is_dir(p):
             continue
         (found if _is_regular(p) else other).append(p)
-    return found, other
+    roots = [_resolved(Path(out)) for out in outputs]
+    own = [p for p in found if any(_within(_resolved(p), root) for root in roots)]
+    ours = [p for p in found if p not in own and _our_report(p)]
+    if own:
+        logger.warning(
+            "%s: %d file(s) in this run's own output (%s) not read as articles; keep "
+            "-o/--out outside the input folders",
+            folder, len(own), _some(own, folder),
+        )  # fmt: skip
+    if ours:
+        logger.warning(
+            "%s: %d file(s) are digests this tool wrote (%s), not articles; not read; move "
+            "them out of the input folder",
+            folder, len(ours), _some(ours, folder),
+        )  # fmt: skip
+    skipped = set(own + ours)
+    return [p for p in found if p not in skipped], other, len(skipped)
+
+
+def _our_report(path: Path) -> bool:
+    """A digest or report this tool wrote (Markdown or HTML), known by how it begins."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(REPORT_HEAD)
+    except OSError:
+        return False  # read again later, and refused with its reason there
+    if OUR_HTML in head:
+        return True
+    return bool(OUR_MARKDOWN.match(head)) and any(m in head for m in OUR_MARKDOWN_MARKS)
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a name too long, a loop of links
+        return path.absolute()
+
+
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _some(paths: list[Path], folder: Path) -> str:
+    """The first few of ``paths``, relative to ``folder``, for one line of a warning."""
+    names = [p.relative_to(folder).as_posix() for p in paths[:3]]
+    return ", ".join(names) + (", ..." if len(paths) > 3 else "")
 
 
 def _is_dir(path: Path) -> bool:
@@ -175,19 +241,29 @@ def read_feed_list(path: str) -> tuple[list[str], list[str]]:
     return urls, problems
 
 
-def plan(inputs: list[str], feeds: str | None, since: datetime | None, fetcher: Fetcher) -> Plan:
-    """Files, folders (their article files, sorted), manifests, URLs, and feed entries."""
+def plan(
+    inputs: list[str],
+    feeds: str | None,
+    since: datetime | None,
+    fetcher: Fetcher,
+    *,
+    outputs: Sequence[str | Path] = (),
+    max_feed_entries: int = MAX_FEED_ENTRIES,
+) -> Plan:
+    """Files, folders (their article files, sorted, less the run's own ``outputs`` and
+    digests this tool wrote), manifests, URLs, and the newest ``max_feed_entries`` entries
+    of each feed."""
     out = Plan()
     for item in inputs:
         path = Path(item)
         if is_url(item):
             out.add("url", (item, {}))
         elif _is_dir(path):
-            files, broken = folder_articles(path)
+            files, broken, skipped = folder_articles(path, outputs)
             files = sorted(files + broken)
             if not files:
-                why = f"{item}: folder has no {'/'.join(ARTICLE_SUFFIXES)} files; point at articles"
-                out.add("failed", Failure(item, why))
+                why = f"folder has no {'/'.join(ARTICLE_SUFFIXES)} files; point at articles"
+                out.add("failed", Failure(item, f"{item}: {ONLY_OURS if skipped else why}"))
             for file in files:
                 out.add("file", (file, path))
         elif path.suffix.lower() in MANIFEST_SUFFIXES and _is_regular(path):
@@ -195,11 +271,13 @@ def plan(inputs: list[str], feeds: str | None, since: datetime | None, fetcher: 
         else:
             out.add("file", (path, None))
     if feeds:
-        _plan_feeds(out, feeds, since, fetcher)
+        _plan_feeds(out, feeds, since, fetcher, max_feed_entries)
     return out
 
 
-def _plan_feeds(out: Plan, feeds: str, since: datetime | None, fetcher: Fetcher) -> None:
+def _plan_feeds(
+    out: Plan, feeds: str, since: datetime | None, fetcher: Fetcher, limit: int
+) -> None:
     try:
         urls, problems = read_feed_list(feeds)
     except IngestError as exc:
@@ -216,9 +294,24 @@ def _plan_feeds(out: Plan, feeds: str, since: datetime | None, fetcher: Fetcher)
         for problem in problems:
             out.add("failed", Failure(url, problem))
         logger.info("feed %s: %d entr%s", url, len(entries), "y" if len(entries) == 1 else "ies")
-        for entry in entries:
+        for entry in newest(entries, limit, url):
             meta = {"title": entry.title, "published": entry.published, "author": entry.author}
             out.add("url", (entry.url, meta))
+
+
+def newest(entries: list[FeedEntry], limit: int, url: str) -> list[FeedEntry]:
+    """At most ``limit`` of a feed's entries, in the feed's order: the newest (undated ones
+    after every dated one), with one warning line saying how many were left out."""
+    if len(entries) <= limit:
+        return entries
+    order = sorted(range(len(entries)), key=lambda i: entries[i].published or "", reverse=True)
+    keep = set(order[:limit])  # ISO 8601 UTC strings sort by time; undated ("") last
+    logger.warning(
+        "%s: lists %d entries; reading the newest %d, leaving out %d; pass "
+        "--max-feed-entries N to read more",
+        url, len(entries), limit, len(entries) - limit,
+    )  # fmt: skip
+    return [entry for i, entry in enumerate(entries) if i in keep]
 
 
 def documents(planned: Plan, store: Store | None, fetcher: Fetcher) -> Iterator[Document | Failure]:
@@ -301,6 +394,7 @@ def _record(where: str, line: str, base: Path, store: Store | None, fetcher: Fet
     kind = given[0]
     value = record[kind]
     if kind == "text":
+        refuse_nul(value, where)
         doc = Document(source=where, text=value)
     elif kind == "url":
         doc = _page(value, store, fetcher)

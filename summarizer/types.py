@@ -28,6 +28,9 @@ FlagKind = Literal["number", "amount", "date", "entity", "unsupported"]
 
 # The most one article may be, however it comes (file, stdin, upload, web page).
 MAX_BYTES = 20 * 1024 * 1024
+# The most links read from one feed, the newest (`batch --max-feed-entries`): a feed of
+# 50,000 links is a site's archive, not its news.
+MAX_FEED_ENTRIES = 500
 # Shown for a story whose every candidate point was empty or looping (a broken model).
 NO_POINTS = "No point could be made: every candidate was empty or looping (see the notes)."
 

@@ -106,7 +106,10 @@ CASES: dict[str, Case] = {
     "archive.txt": (_zip(), ("failed", r"zip archive")),
     "broken_utf8.txt": (_broken_utf8(), ("done", r"invalid UTF-8 byte sequence")),
     "utf16.txt": (codecs.BOM_UTF16_LE + GERMAN.encode("utf-16-le"), ("done", None)),
-    **{name: (text.encode(codec), ("done", None)) for name, (text, codec, _) in LEGACY.items()},
+    **{
+        name: (text.encode(codec), ("done", r"not UTF-8; read as \S+ \(detected, a guess\)"))
+        for name, (text, codec, _) in LEGACY.items()
+    },
     "huge.txt": (
         lambda d: _sparse(d / "huge.txt", MAX_BYTES + 1),
         ("failed", r"over the 20 MB limit for one article; split the file"),
