@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .checks import degenerate
-from .extractive import rank, select
+from .extractive import RANKED, rank, select
 from .guard import check, facts
 from .segment import sentence_texts
 from .similarity import Similarity
@@ -28,9 +28,10 @@ logger = logging.getLogger("summarizer")
 
 
 def rank_segments(article: Article, sim: Similarity) -> list[float]:
-    """Rank in [0, 1] of each translated sentence of ``article`` (centrality and position)."""
-    texts = [s.translation for s in article.segments]
-    return [float(x) for x in rank(sim.matrix(texts, texts))]
+    """Rank in [0, 1] of each translated sentence of ``article`` (centrality and position);
+    past the first RANKED sentences, by position alone (the matrix grows as their square)."""
+    head = [s.translation for s in article.segments[:RANKED]]
+    return [float(x) for x in rank(sim.matrix(head, head), len(article.segments))]
 
 
 def extractive_brief(
@@ -41,7 +42,7 @@ def extractive_brief(
 
     Ranked within the article alone, so the brief is the same whatever else is in the run.
     """
-    scores = rank_segments(article, sim.local([s.translation for s in article.segments]))
+    scores = rank_segments(article, sim.local([s.translation for s in article.segments[:RANKED]]))
     lengths = [len(s.translation.split()) for s in article.segments]
     allowed = [k for k, s in enumerate(article.segments) if not (strict and s.flags)]
     picked = select([scores[k] for k in allowed], [lengths[k] for k in allowed], words)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import functools
 import json
 import logging
@@ -93,11 +94,30 @@ def editing_lock() -> Iterator[dict[str, dict[str, Any]]]:
     from filelock import FileLock
 
     path = lock_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(path) + ".lock"):
+    lock = FileLock(str(path) + ".lock")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except OSError as exc:
+        raise HubError(_lock_failure(path, exc)) from None
+    try:
         entries = read_lock()
         yield entries
-        atomic_write(path, json.dumps({"version": 1, "models": entries}, indent=2) + "\n")
+        try:
+            atomic_write(path, json.dumps({"version": 1, "models": entries}, indent=2) + "\n")
+        except OSError as exc:
+            raise HubError(_lock_failure(path, exc)) from None
+    finally:
+        lock.release()
+
+
+def _lock_failure(path: Path, exc: OSError) -> str:
+    """The model lock cannot be written: which file, why, and the fix (a full disk: space)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free some space on its disk"
+    else:
+        fix = f"check that you may write its folder, or set {LOCK_ENV} to a file elsewhere"
+    return f"the model lock {path} cannot be written ({exc.strerror or exc}); {fix}"
 
 
 def with_lock(config: Config) -> Config:
@@ -405,10 +425,28 @@ def _call(spec: ModelSpec, revision: str, fn: Any) -> Any:
     except Exception as exc:  # no connection (httpx's errors are not OSErrors), a bad reply
         from huggingface_hub import constants
 
+        full = _disk_full(exc)
+        if full is not None:  # not the network's fault: say where the space ran out
+            raise HubError(
+                f"{who}: cannot be saved in the model cache {constants.HF_HUB_CACHE} "
+                f"({full.strerror}); free some space on its disk (or set HF_HOME to a folder "
+                f"on another disk), then run `summarize models pull {spec.name}` again"
+            ) from None
+
         raise HubError(
             f"{who}: cannot pull from the hub at {constants.ENDPOINT} ({_line(exc)}); check "
             "the network (or HF_ENDPOINT), then pull again"
         ) from None
+
+
+def _disk_full(exc: BaseException) -> OSError | None:
+    """The "no space left" (or quota) error behind ``exc``, if it is one."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _root_cause(exc: Exception) -> Exception:

@@ -6,10 +6,11 @@ processed lands in `Result.failed` with a one-line reason; the others go on.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from .checks import degenerate, segment_flags
 from .clean import clean
 from .config import TFIDF, Config, ConfigError, Engine, ModelSpec, load_config
 from .digest import build_digest, sources_table
+from .extractive import RANKED
 from .fetch import FetchSettings
 from .formats import article_id
 from .hub import is_cached, with_lock
@@ -29,7 +31,7 @@ from .models import Seq2Seq, runtime_tag
 from .pool import ModelPool
 from .segment import split_sentences
 from .similarity import Embedder, Similarity
-from .store import Store, content_hash, digest_of, model_key
+from .store import Store, StoreError, content_hash, digest_of, model_key
 from .translate import TranslationJob, translate_group, translate_jobs
 from .types import (
     Article,
@@ -138,7 +140,11 @@ class Summarizer:
         todo: dict[str, Article] = {}
         for p in prepared:
             key = self.translation_key(p.language)
-            hit = self.store.translation(p.hash, key) if self.store and key else None
+            hit = (
+                self.store.translation(p.hash, key, p.source, len(p.segments))
+                if self.store and key
+                else None
+            )
             if hit is not None:
                 found[p.hash] = hit
             elif p.hash not in found:
@@ -159,7 +165,7 @@ class Summarizer:
             else:
                 found[h] = record
         if self.store is not None:
-            with self.store.transaction():
+            with self._saving():
                 for h, p in todo.items():
                     key = self.translation_key(p.language)
                     if h in found:
@@ -245,9 +251,9 @@ class Summarizer:
         """An article kept without its text (`Article.without_text`) given back its cleaned
         text, its sentences (as stored: the same spans it was translated with) and its
         translation from the store (no brief); LookupError when not there."""
-        row = self.store.article(article.hash) if self.store is not None else None
+        row = self.store.article(article.hash, article.source) if self.store else None
+        where = f" {self.store.path}" if self.store is not None else ""
         if row is None:
-            where = f" {self.store.path}" if self.store is not None else ""
             raise LookupError(f"{article.source}: not in the store{where}")
         lang, title, body, spans = row
         segments = (
@@ -256,9 +262,13 @@ class Summarizer:
             else split_sentences(body, lang)  # stored before spans were kept
         )
         key = self.translation_key(lang)
-        record = self.store.translation(article.hash, key) if key else None
-        if record is None:  # no translation needed: the text is in the target language
+        if key is None:  # no translation needed: the text is in the target language
             record = TranslationRecord(title, [s.source for s in segments])
+        else:
+            found = self.store.translation(article.hash, key, article.source, len(segments))
+            if found is None:
+                raise LookupError(f"{article.source}: its translation is not in the store{where}")
+            record = found
         spec = self.config.route(lang)
         base = replace(article, title=title, language=lang, original=body, segments=segments)
         return translated(base, record, spec.source if spec else None, self.config.target)
@@ -418,7 +428,7 @@ class Summarizer:
         waiting: list[Article] = []
         for a in articles:
             key = self.brief_key(a.language, stages, sim, options)
-            record = self.store.brief(a.hash, key) if self.store else None
+            record = self.store.brief(a.hash, key, a.source) if self.store else None
             if record is None and a.hash in todo:
                 waiting.append(a)
             elif record is None:
@@ -440,11 +450,22 @@ class Summarizer:
         for a in waiting:
             total.merge(apply_brief(a, records[a.hash]))
         if self.store is not None and records:
-            with self.store.transaction():
+            with self._saving():
                 for a in fresh:
                     key = self.brief_key(a.language, stages, sim, options)
                     self.store.put_brief(a.hash, key, records[a.hash])
         return total
+
+    @contextlib.contextmanager
+    def _saving(self) -> Iterator[None]:
+        """A store transaction whose failure (a full disk) is a warning: the run's results
+        stand, they are only not kept (a batch writes through `Store.apply`, and stops)."""
+        assert self.store is not None
+        try:
+            with self.store.transaction():
+                yield
+        except StoreError as exc:
+            logger.warning("%s; this run's results are not kept in the store", exc)
 
     def brief_key(self, lang: str, stages: Stages, sim: Similarity, options: Options) -> str:
         """What a brief depends on: the translation, engine, model, length, strictness."""
@@ -463,13 +484,25 @@ class Summarizer:
     def digest_articles(
         self, articles: list[Article], stages: Stages, sim: Similarity, options: Options
     ) -> Digest:
-        """The merged digest of articles that have their briefs."""
-        return build_digest(
-            articles, sim, stages.engines["digest"], stages.words["digest"],
+        """The merged digest of articles that have their briefs. An article of more than
+        RANKED sentences takes part with its first ones (with a warning on it): stories and
+        citations compare sentences pairwise, so an untrimmed 20 MB text ran out of memory."""
+        heads = [_head(a) for a in articles]
+        for a in articles:
+            if len(a.segments) > RANKED:
+                a.warnings.append(
+                    f"a long text: stories and citations (and an extractive brief) use its "
+                    f"first {RANKED:,} of {len(a.segments):,} sentences"
+                )
+        digest = build_digest(
+            heads, sim, stages.engines["digest"], stages.words["digest"],
             stages.models["digest"], window_days=self.config.stories.window_days,
             brief_words=stages.words["brief"], strict=options.strict,
             show_progress=options.show_progress,
         )  # fmt: skip
+        for a, head in zip(articles, heads, strict=True):
+            a.story = head.story
+        return digest
 
     def stories_embedder(self, engines: dict[str, Engine]) -> tuple[Embedder | None, str | None]:
         """The stories embedding model when it is here (or may be fetched), else None and
@@ -501,7 +534,7 @@ class Summarizer:
         if embedder is not None:
             threshold = options.story_threshold or spec.threshold
             return Similarity.embeddings(embedder, threshold, options.show_progress)
-        corpus = [s.translation for a in articles for s in a.segments]
+        corpus = [s.translation for a in articles for s in _head(a).segments]
         corpus += [a.title_translation or a.title or "" for a in articles]
         return Similarity.tfidf(corpus, options.story_threshold or spec.tfidf_threshold)
 
@@ -528,6 +561,14 @@ def _jobs(p: Article) -> list[TranslationJob]:
     ]
 
 
+def _head(article: Article) -> Article:
+    """``article`` with its first RANKED sentences only (itself when it has no more): what
+    the digest compares of it."""
+    if len(article.segments) <= RANKED:
+        return article
+    return replace(article, segments=article.segments[:RANKED])
+
+
 def _as_main(p: Article, job: TranslationJob) -> TranslationJob:
     """``job``'s sentences (in another language) to be translated as ``p``'s language."""
     return TranslationJob((*job.key, p.language), p.language, job.texts)
@@ -551,14 +592,16 @@ def _record(p: Article, outcomes: dict) -> tuple[TranslationRecord | None, str |
         confidence[job.lang] = list(outcome.scores or [None] * len(outcome.translations))
         models[job.lang] = outcome.model
         split += outcome.split
-    title = parts[p.language].pop(0) if p.title else None
+    texts = {lang: iter(found) for lang, found in parts.items()}  # (pop(0) was quadratic)
+    sure = {lang: iter(found) for lang, found in confidence.items()}
+    title = next(texts[p.language]) if p.title else None
     if p.title:
-        confidence[p.language].pop(0)
+        next(sure[p.language])
     segments, scores, other = [], [], {}
     for segment in p.segments:
         lang = segment.lang or p.language
-        segments.append(parts[lang].pop(0))
-        scores.append(confidence[lang].pop(0))
+        segments.append(next(texts[lang]))
+        scores.append(next(sure[lang]))
         if lang != p.language:
             other.setdefault(lang, [0, models[lang], lang in fallback])[0] += 1
     return TranslationRecord(title, segments, split, other, scores), None

@@ -3,7 +3,9 @@
 Digest first (stories, cited points, timeline, sources), then one card per article with
 the original and its translation side by side, sentence by sentence. Every citation is a
 link to the cited sentence's row. All article text is escaped; right-to-left originals
-carry `dir="rtl"` and their `lang`.
+carry `dir="rtl"` and their `lang`. Names (ids, files, outlets) and messages show their bidi
+controls as `<U+202E>`; article text keeps them, closed within it (`isolate_bidi`), so an
+override cannot reorder what follows it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import regex
 
 from .language import is_rtl, language_name
 from .types import NO_POINTS, Article, Result, Segment
+from .utils import BIDI_CONTROLS, isolate_bidi, visible_controls
 
 # Scoped to .sr-report so the same markup can sit inside the web UI's page.
 CSS = """
@@ -71,7 +74,7 @@ def to_html(result: Result, title: str = "News digest") -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n"
+        f"<title>{_n(title)}</title>\n"
         f"<style>{PAGE_CSS}{CSS}</style>\n</head>\n<body>\n"
         + report_body(result, title)
         + "\n</body>\n</html>\n"
@@ -82,7 +85,7 @@ def report_body(result: Result, title: str | None = "News digest") -> str:
     """The report's content in one `.sr-report` element (the web UI shows exactly this)."""
     articles = {a.id: a for a in result.articles}
     body: list[str] = ['<div class="sr-report">']
-    body += [f"<h1>{_e(title)}</h1>"] if title else []
+    body += [f"<h1>{_n(title)}</h1>"] if title else []
     body.append(_summary_line(result))
     body += _digest(result, articles)
     body += _timeline(result, articles)
@@ -93,7 +96,7 @@ def report_body(result: Result, title: str | None = "News digest") -> str:
         body.append("</section>")
     if result.failed:
         body.append('<section id="failed"><h2>Not processed</h2><ul>')
-        body += [f"<li><code>{_e(f.source)}</code>: {_e(f.error)}</li>" for f in result.failed]
+        body += [f"<li><code>{_n(f.source)}</code>: {_n(f.error)}</li>" for f in result.failed]
         body.append("</ul></section>")
     body.append("</div>")
     return "\n".join(body)
@@ -112,7 +115,7 @@ def _summary_line(result: Result) -> str:
         parts.append(flagged + " name a number, date or name not in their source")
         if f.dropped:
             parts.append(f"{f.dropped} dropped (--strict)")
-    return f'<p class="meta">{_e("; ".join(parts))}</p>'
+    return f'<p class="meta">{_n("; ".join(parts))}</p>'
 
 
 def _digest(result: Result, articles: dict[str, Article]) -> list[str]:
@@ -120,15 +123,15 @@ def _digest(result: Result, articles: dict[str, Article]) -> list[str]:
     if not d.stories:
         return []
     out = ['<section id="digest"><h2>Digest</h2>']
-    out += [f'<p class="flag">{_e(w)}</p>' for w in d.warnings]
+    out += [f'<p class="flag">{_n(w)}</p>' for w in d.warnings]
     for n, story in enumerate(d.stories):
         dates = story.first_date or "undated"
         if story.last_date and story.last_date != story.first_date:
             dates += f" to {story.last_date}"
         out.append(f'<article class="story" id="story-{n + 1}">')
-        out.append(f"<h3>{_e(story.headline)}</h3>")
+        out.append(f"<h3>{_t(story.headline)}</h3>")
         count = _count(len(story.articles), "article")
-        out.append(f'<p class="dates">{_e(dates)}; {count}</p><ul>')
+        out.append(f'<p class="dates">{_n(dates)}; {count}</p><ul>')
         if not story.points:
             out.append(f'<li class="point unsupported">{_e(NO_POINTS)}</li>')
         for i in story.points:
@@ -141,14 +144,14 @@ def _digest(result: Result, articles: dict[str, Article]) -> list[str]:
                 else "unsupported"
             )
             links = [
-                f'<a class="cite" href="#{anchor(a, k)}" title="{_e(_title(articles, a))}">'
-                f"[{_e(a)} §{k + 1}]</a>"
+                f'<a class="cite" href="#{anchor(a, k)}" title="{_t(_title(articles, a))}">'
+                f"[{_n(a)} §{k + 1}]</a>"
                 for a, ks in point.cited().items()
                 for k in ks
             ]
-            flags = [f'<span class="flag">{_e(f.describe())}</span>' for f in point.warnings]
+            flags = [f'<span class="flag">{_n(f.describe())}</span>' for f in point.warnings]
             out.append(
-                f'<li class="point {kind}">{_e(point.text)}'
+                f'<li class="point {kind}">{_t(point.text)}'
                 f'<span class="badge">{_e(point.support_label())}</span>'
                 + "".join(links)
                 + "".join(flags)
@@ -169,8 +172,8 @@ def _timeline(result: Result, articles: dict[str, Article]) -> list[str]:
             f'<a href="#story-{e.story + 1}">story {e.story + 1}</a>' if e.story is not None else ""
         )
         out.append(
-            f"<li><time>{_e(e.date or 'undated')}</time> "
-            f'<a href="#{anchor(e.article)}">{_e(_title(articles, e.article))}</a> {story}</li>'
+            f"<li><time>{_n(e.date or 'undated')}</time> "
+            f'<a href="#{anchor(e.article)}">{_t(_title(articles, e.article))}</a> {story}</li>'
         )
     out.append("</ol></section>")
     return out
@@ -188,11 +191,11 @@ def _sources(result: Result) -> list[str]:
     ]
     for r in rows:
         out.append(
-            f'<tr><td><a href="#{anchor(r.article)}">{_e(r.article)}</a></td>'
-            f"<td>{_e(r.title or '')}</td><td>{_e(r.outlet or 'unknown')}</td>"
-            f"<td>{_e(language_name(r.language))}</td>"
-            f"<td>{_e(r.published or 'undated')}</td><td>{r.words}</td>"
-            f"<td>{_e(r.translation_model or 'not translated')}</td></tr>"
+            f'<tr><td><a href="#{anchor(r.article)}">{_n(r.article)}</a></td>'
+            f"<td>{_t(r.title or '')}</td><td>{_n(r.outlet or 'unknown')}</td>"
+            f"<td>{_n(language_name(r.language))}</td>"
+            f"<td>{_n(r.published or 'undated')}</td><td>{r.words}</td>"
+            f"<td>{_n(r.translation_model or 'not translated')}</td></tr>"
         )
     out.append("</tbody></table></section>")
     return out
@@ -204,21 +207,21 @@ def _card(a: Article) -> str:
     translated = a.translation != a.original
     out = [f'<article class="card" id="{anchor(a.id)}">']
     if a.title_translation or a.title:
-        out.append(f"<h3>{_e(a.title_translation or a.title or '')}</h3>")
+        out.append(f"<h3>{_t(a.title_translation or a.title or '')}</h3>")
     if translated and a.title:
-        out.append(f'<p dir="{direction}" lang="{lang}"><b>{_e(a.title)}</b></p>')
+        out.append(f'<p dir="{direction}" lang="{lang}"><b>{_t(a.title)}</b></p>')
     meta = [a.id, f"{language_name(a.language)} ({a.language_confidence:.2f})", a.source]
     meta.append(f"published {a.published}" if a.published else "undated")
     if a.translation_model:
         meta.append(f"translated by {a.translation_model}")
-    out.append(f'<p class="meta">{_e("; ".join(meta))}</p>')
+    out.append(f'<p class="meta">{_n("; ".join(meta))}</p>')
     if a.brief:
-        out.append(f'<div class="brief"><b>Brief:</b> {_e(a.brief)}</div>')
-    out += [f'<p class="flag">Brief: {_e(f.describe())}</p>' for f in a.brief_warnings]
-    out += [f'<p class="flag">{_e(w)}</p>' for w in a.warnings]
+        out.append(f'<div class="brief"><b>Brief:</b> {_t(a.brief)}</div>')
+    out += [f'<p class="flag">Brief: {_n(f.describe())}</p>' for f in a.brief_warnings]
+    out += [f'<p class="flag">{_n(w)}</p>' for w in a.warnings]
     if any(s.flags for s in a.segments):
         out.append(f'<p class="legend">{_e(DOUBT_LEGEND)}</p>')
-    head = f"<th>Original ({_e(language_name(a.language))})</th><th>English</th>"
+    head = f"<th>Original ({_n(language_name(a.language))})</th><th>English</th>"
     out.append(
         f'<table class="parallel{"" if translated else " single"}"><thead><tr><th>#</th>'
         + (head if translated else "<th>Text</th>")
@@ -235,16 +238,16 @@ def _card(a: Article) -> str:
         if translated:
             cells += f'<td dir="{direction}" lang="{lang}">{_source(s)}'
             cells += "".join(
-                f'<span class="doubt" dir="ltr" lang="en">{DOUBT} {_e(f.reason)}</span>'
+                f'<span class="doubt" dir="ltr" lang="en">{DOUBT} {_n(f.reason)}</span>'
                 for f in s.flags
             )
             cells += "</td>"
         sure = f' title="model confidence {s.confidence:.2f}"' if s.confidence is not None else ""
-        cells += f'<td lang="en"{sure}>{_e(s.translation)}'
+        cells += f'<td lang="en"{sure}>{_t(s.translation)}'
         if s.alternative is not None:
             cells += (
-                f'<span class="other">Other version ({_e(s.alternative_model or "")}): '
-                f"{_e(s.alternative)}</span>"
+                f'<span class="other">Other version ({_n(s.alternative_model or "")}): '
+                f"{_t(s.alternative)}</span>"
             )
         cells += "</td>"
         out.append(f'<tr id="{anchor(a.id, k)}"{mark}>{cells}</tr>')
@@ -253,7 +256,10 @@ def _card(a: Article) -> str:
 
 
 def _source(s: Segment) -> str:
-    """A sentence of the original, escaped, with what a check found missing marked."""
+    """A sentence of the original, escaped, with what a check found missing marked (not in
+    one with bidi controls: it is isolated whole, and a mark could split a pair)."""
+    if any(c in BIDI_CONTROLS for c in s.source):
+        return _t(s.source)
     spans = sorted({f.source_span for f in s.flags if f.source_span})
     out, at = [], 0
     for start, end in spans:
@@ -275,3 +281,13 @@ def _count(n: int, word: str, plural: str | None = None) -> str:
 
 def _e(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+def _t(text: str) -> str:
+    """Article text (a title, a sentence, a brief), escaped; bidi controls closed within it."""
+    return _e(isolate_bidi(text))
+
+
+def _n(text: str) -> str:
+    """A name, id, path or message, escaped; its bidi and terminal controls shown."""
+    return _e(visible_controls(text))

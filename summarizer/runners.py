@@ -52,10 +52,11 @@ class _Recorder:
     def __init__(self) -> None:
         self.writes: list[tuple[str, list[Any]]] = []
 
-    def translation(self, hash_: str, model: str) -> None:
+    def translation(self, hash_: str, model: str, about: str | None = None,
+                    sentences: int | None = None) -> None:  # fmt: skip
         return None
 
-    def brief(self, hash_: str, settings: str) -> None:
+    def brief(self, hash_: str, settings: str, about: str | None = None) -> None:
         return None
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:

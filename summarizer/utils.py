@@ -1,8 +1,14 @@
-"""Small shared helpers: atomic file writes, progress bars and progress reporting.
+"""Small shared helpers: atomic file writes, progress bars and progress reporting, and
+text from inputs made safe to show.
 
 Every long step runs inside `progress_bar`, which draws a tqdm bar (CLI) and also tells
 the callback installed by `reporting` (the web UI's progress bar), which may cancel the
 run by raising `Cancelled`.
+
+Text from inputs may carry bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE makes
+`invoice\u202etxt.exe` read as "invoiceexe.txt") and terminal controls. In a name (a file,
+an id, a message) `visible_controls` shows them as `<U+202E>`; in article text
+`isolate_bidi` keeps them, closed within the text, so they cannot reorder what follows.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+import regex
 from tqdm.auto import tqdm
 
 # (what is being done, how many done, out of how many)
@@ -54,6 +61,49 @@ def write_temp(path: str | os.PathLike[str], text: str) -> Path:
             os.unlink(tmp)
         raise
     return Path(tmp)
+
+
+# Bidi embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069): each changes
+# the display order of what follows it, up to its closer or the end of the line.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_OPEN = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c",
+         "\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}  # fmt: skip
+FSI, PDI = "\u2068", "\u2069"  # first strong isolate, pop directional isolate
+# In a name: those, the bidi marks (LRM, RLM, ALM), and terminal controls (C0 but tab,
+# DEL, C1): a newline or an escape sequence in a file name must not make a line of its own.
+_IN_NAMES = regex.compile(f"[{BIDI_CONTROLS}\u200e\u200f\u061c\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f]")
+_BIDI = regex.compile(f"[{BIDI_CONTROLS}]")
+
+
+def visible_controls(text: str) -> str:
+    """``text`` (a name, an id, a path, a message) with each bidi or terminal control shown
+    as ``<U+202E>``, so that what it says is what a reader sees."""
+    return _IN_NAMES.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+def isolate_bidi(text: str) -> str:
+    """Article text whose bidi controls cannot act past its end: closers that close
+    nothing dropped, what is left open closed, and the whole wrapped in an isolate
+    (FSI ... PDI). Text without them is returned as it is (right-to-left text needs none).
+    """
+    if not _BIDI.search(text):
+        return text
+    out: list[str] = []
+    stack: list[str] = []  # the closer each open embedding or isolate waits for
+    for ch in text:
+        if ch in _OPEN:
+            stack.append(_OPEN[ch])
+        elif ch == "\u202c":  # PDF: only an embedding opened inside the innermost isolate
+            if not stack or stack[-1] != "\u202c":
+                continue
+            stack.pop()
+        elif ch == PDI:  # closes its isolate and every embedding opened inside it
+            if PDI not in stack:
+                continue
+            while stack.pop() != PDI:
+                pass
+        out.append(ch)
+    return FSI + "".join(out) + "".join(reversed(stack)) + PDI
 
 
 def weights_fingerprint(folder: Path) -> list[list[Any]]:

@@ -231,8 +231,9 @@ def test_bad_usage_is_one_line(tiny_config: Path, tmp_path: Path, capsys) -> Non
     feeds = tmp_path / "f.txt"
     feeds.write_text("http://127.0.0.1:9/feed\n", encoding="utf-8")
     args = ["batch", "--feeds", str(feeds), "--since", "yesterday-ish", "--out", str(tmp_path)]
-    assert main([*args, "--config", str(tiny_config)]) == 2
-    assert "--since" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # argparse's own usage error
+        main([*args, "--config", str(tiny_config)])
+    assert exc.value.code == 2 and "argument --since" in capsys.readouterr().err
     (tmp_path / "dir.sqlite").mkdir()
     code = main(["batch", str(EXAMPLES), "--out", str(tmp_path / "o"), "--store",
                  str(tmp_path / "dir.sqlite"), "--config", str(tiny_config), "-q"])  # fmt: skip

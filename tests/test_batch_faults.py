@@ -242,8 +242,9 @@ def test_disk_full_in_the_store_keeps_whole_chunks(
     assert batch(tiny_config, tmp_path, str(manifest), "--chunk-size", "1") == 1
     line = one_error_line(capsys.readouterr().err)
     assert line == (
-        f"summarize: error: {store}: cannot be written (database or disk is full); free some "
-        "space, then run the same command again (what was saved before is kept)"
+        f"summarize: error: {store}: cannot be written, the disk is full (database or disk is "
+        "full); free some space on it (or pass --store with a file on another disk), then run "
+        "the same command again (what was saved before is kept)"
     )
     counts = sound(store)
     assert counts["translations"] == counts["briefs"] == 2  # the third chunk rolled back
