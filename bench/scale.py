@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import random
 import re
 import resource
@@ -65,7 +66,8 @@ def run(count: int, alike: bool) -> dict[str, object]:
         ]  # fmt: skip
         logger.info("%d articles%s: summarize batch ...", count, " (alike)" if alike else "")
         start = time.perf_counter()
-        proc = subprocess.run(command, capture_output=True, text=True, check=False)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's summarizer
+        proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
         seconds = time.perf_counter() - start
         if proc.returncode != 0:
             raise SystemExit(f"bench.scale: batch failed:\n{proc.stderr[-3000:]}")
