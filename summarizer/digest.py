@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from .types import (
     SourceRow,
     Story,
 )
-from .utils import progress_bar
+from .utils import dense, progress_bar
 
 if TYPE_CHECKING:
     from .models import Seq2Seq
@@ -41,7 +41,55 @@ if TYPE_CHECKING:
 logger = logging.getLogger("summarizer")
 
 MAX_EVIDENCE = 3  # cited sentences per article and point
+RESTACK = 64  # kept points compared one by one before they join the stacked matrix
+BLOCK = 256  # texts compared with a story's sentences at once (bounds the memory of a big story)
 SUPPORT_WEIGHT = 0.4  # how much cross-article support adds to an extractive point's rank
+
+
+class Sentences:
+    """A story's translated sentences, all articles in one list, so one point is compared
+    with all of them in one product instead of one per article."""
+
+    def __init__(self, members: Sequence[Article]) -> None:
+        self.texts = [s.translation for a in members for s in a.segments]
+        sizes = [len(a.segments) for a in members]
+        self.starts = np.cumsum([0, *sizes[:-1]])
+        self.ends = self.starts + np.asarray(sizes, dtype=np.int64)
+
+    def scores(self, sim: Similarity, text: str) -> list[np.ndarray]:
+        """``text``'s similarity with each sentence, one array per article."""
+        row = sim.matrix([text], self.texts)[0]
+        return [row[a:b] for a, b in zip(self.starts, self.ends, strict=True)]
+
+    def best(self, sim: Similarity, texts: Sequence[str]) -> np.ndarray:
+        """For each of ``texts``, its best similarity in each article (texts x articles)."""
+        return np.maximum.reduceat(sim.matrix(texts, self.texts), self.starts, axis=1)
+
+
+class Seen:
+    """The points kept so far, for the near-duplicate test. Their vectors are held in one
+    matrix, stacked again only every `RESTACK` points: stacking all of them for every new
+    point made a digest of thousands of stories quadratic."""
+
+    def __init__(self, sim: Similarity) -> None:
+        self.sim = sim
+        self.texts: list[str] = []
+        self.stacked = 0
+        self.matrix: Any = None
+
+    def add(self, text: str) -> None:
+        self.texts.append(text)
+
+    def closest(self, text: str) -> float:
+        """The highest similarity of ``text`` with a kept point (-1 when none is kept)."""
+        if len(self.texts) - self.stacked > RESTACK:
+            self.matrix, self.stacked = self.sim.vectors(self.texts), len(self.texts)
+        best = -1.0
+        if self.stacked:
+            best = float(dense(self.sim.vectors([text]) @ self.matrix.T).max())
+        if rest := self.texts[self.stacked :]:
+            best = max(best, float(self.sim.matrix([text], rest).max()))
+        return best
 
 
 def sources_table(articles: Sequence[Article]) -> list[SourceRow]:
@@ -83,7 +131,7 @@ def build_digest(
         return digest
     dates = [parse_date(a.published) for a in articles]
     vectors = sim.documents([_document(a) for a in articles])
-    clusters = group(vectors, dates, sim.thresholds.story, window_days)
+    clusters = group(vectors, dates, sim.thresholds.story, window_days, digest.warnings)
     total = len(articles)
     budgets = [max(words * len(c) // total, 12) for c in clusters]
     for index, members in enumerate(clusters):
@@ -116,7 +164,7 @@ def build_digest(
             for c, b in zip(clusters, budgets, strict=True)
         ]
 
-    kept: list[str] = []
+    kept = Seen(sim)
     with progress_bar(len(clusters), "citing", show_progress) as bar:
         for index, story_drafts in enumerate(drafts):
             _story_points(digest, index, clusters[index], story_drafts, articles, sim, kept,
@@ -137,7 +185,7 @@ def _story_points(
     story_drafts: list[Draft],
     articles: Sequence[Article],
     sim: Similarity,
-    kept: list[str],
+    kept: Seen,
     engine: Engine,
     budget: int,
     brief_words: int,
@@ -145,6 +193,7 @@ def _story_points(
 ) -> None:
     """Cite, check and add one story's points; near-duplicates of ``kept`` are merged."""
     story_articles = [articles[i] for i in members]
+    sentences = Sentences(story_articles)
     points = []
     dropped = unusable = 0
     for text, own in story_drafts:
@@ -156,23 +205,23 @@ def _story_points(
                 f"story {index + 1}: a point was left out ({problem.describe()})"
             )
             continue
-        if kept and sim.matrix([text], kept).max() >= sim.thresholds.duplicate:
+        if kept.closest(text) >= sim.thresholds.duplicate:
             continue  # a near-duplicate of an earlier point: merged into it
-        point = _cite(text, own, story_articles, sim, index, strict)
+        point = _cite(text, own, story_articles, sentences, sim, index, strict)
         digest.faithfulness.add([point.warnings])
         if strict and engine == "abstractive" and point.warnings:
             dropped += 1
             continue
         points.append(point)
-        kept.append(text)
+        kept.add(text)
     digest.faithfulness.dropped += dropped
     if not points and engine == "abstractive":
         # Nothing of its own survived: the story's key sentences speak for it instead.
         for text, own in _extractive_drafts(story_articles, sim, budget, brief_words, strict):
             if degenerate(text) is not None:
                 continue
-            points.append(_cite(text, own, story_articles, sim, index, strict))
-            kept.append(text)
+            points.append(_cite(text, own, story_articles, sentences, sim, index, strict))
+            kept.add(text)
         why = (
             "every generated point was flagged by the faithfulness guard (--strict)"
             if dropped
@@ -202,9 +251,7 @@ def _headline(members: Sequence[Article], vectors: np.ndarray, sim: Similarity) 
             for a in members
         ]
         candidates = [lead for lead in leads if lead] or [members[0].segments[0].translation]
-    centre = vectors.mean(axis=0)
-    scores = sim.vectors(candidates) @ centre
-    return candidates[int(np.argmax(scores))]
+    return candidates[sim.nearest_to_mean(candidates, vectors)]
 
 
 Draft = tuple[str, tuple[str, int] | None]  # a point's text and, if extracted, its sentence
@@ -260,17 +307,17 @@ def _extractive_drafts(
     if not candidates:
         return []
     texts = [a.segments[k].translation for a, k, _ in candidates]
+    position = {id(a): m for m, a in enumerate(members)}
+    others = len(members) - 1
+    sentences = Sentences(members)
     relevance = []
-    for (article, _, rank), text in zip(candidates, texts, strict=True):
-        others = [o for o in members if o is not article]
-        support = sum(
-            1
-            for o in others
-            if sim.matrix([text], [s.translation for s in o.segments]).max()
-            >= sim.thresholds.evidence
-        )
-        share = support / len(others) if others else 0.0
-        relevance.append((1 - SUPPORT_WEIGHT) * rank + SUPPORT_WEIGHT * share)
+    for start in range(0, len(texts), BLOCK):  # one block of candidates against every sentence
+        best = sentences.best(sim, texts[start : start + BLOCK])
+        for row, (article, _, rank) in zip(best, candidates[start : start + BLOCK], strict=True):
+            supported = row >= sim.thresholds.evidence
+            supported[position[id(article)]] = False
+            share = int(supported.sum()) / others if others else 0.0
+            relevance.append((1 - SUPPORT_WEIGHT) * rank + SUPPORT_WEIGHT * share)
     picked = mmr(
         relevance,
         sim.matrix(texts, texts),
@@ -299,6 +346,7 @@ def _cite(
     text: str,
     own: tuple[str, int] | None,
     members: Sequence[Article],
+    sentences: Sentences,
     sim: Similarity,
     story: int,
     strict: bool = False,
@@ -306,8 +354,7 @@ def _cite(
     """The point with the sentences of the story's articles that support it, and its flags."""
     threshold = sim.thresholds.evidence
     evidence: list[Evidence] = []
-    for article in members:
-        scores = sim.matrix([text], [s.translation for s in article.segments])[0]
+    for article, scores in zip(members, sentences.scores(sim, text), strict=True):
         if own and own[0] == article.id:
             scores[own[1]] = 1.0
         if strict:  # a sentence whose translation looks doubtful is never evidence
@@ -317,7 +364,11 @@ def _cite(
         best = float(scores.max())
         if best < threshold:
             continue
-        order = [int(k) for k in np.argsort(-scores) if scores[k] >= max(threshold, best - 0.1)]
+        order = [
+            int(k)
+            for k in np.argsort(-scores, kind="stable")
+            if scores[k] >= max(threshold, best - 0.1)
+        ]
         evidence += [
             Evidence(article.id, k, round(float(scores[k]), 4)) for k in order[:MAX_EVIDENCE]
         ]

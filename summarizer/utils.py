@@ -33,6 +33,13 @@ class Cancelled(BaseException):  # like asyncio.CancelledError: not an error
     """The run was cancelled by the user; a BaseException so no retry loop swallows it."""
 
 
+def dense(values: Any) -> Any:
+    """``values`` as a dense numpy array, whether a product of dense or of sparse rows."""
+    import numpy as np
+
+    return np.asarray(values.toarray() if hasattr(values, "toarray") else values)
+
+
 def atomic_write(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
     tmp = write_temp(path, text)

@@ -33,3 +33,14 @@ def test_bench_quick_writes_every_figure(tiny_dir: Path, tmp_path: Path, capsys)
     assert "translating" in figures["pipeline"]["ctranslate2"]["stages_s"]
     table = capsys.readouterr().out
     assert "| pipeline | ctranslate2 |" in table and "x the naive loop" in table
+
+
+def test_bench_scale_runs_a_batch_and_reports_its_figures(tmp_path: Path, capsys) -> None:
+    from bench.scale import main as scale
+
+    out = tmp_path / "scale.json"
+    assert scale(["--articles", "60", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["articles"] == 60 and figures["seconds"] > 0 and figures["peak_rss_mb"] > 0
+    assert figures["stories"] >= 2 and figures["points"] >= figures["stories"]
+    assert "60 articles: " in capsys.readouterr().out
