@@ -63,7 +63,7 @@ class StoreError(SummarizerError, RuntimeError):
     """The store file cannot be opened or used; the message says which file and what to do."""
 
 
-class Garbled(ValueError):
+class _Garbled(ValueError):
     """A stored row that cannot be read back as what it should be (says why)."""
 
 
@@ -309,7 +309,7 @@ class Store:
         def parse(data: Any) -> TranslationRecord:
             record = _translation(data)
             if sentences is not None and len(record.segments) != sentences:
-                raise Garbled(f"{len(record.segments)} sentences, the article has {sentences}")
+                raise _Garbled(f"{len(record.segments)} sentences, the article has {sentences}")
             return record
 
         sql = "SELECT data FROM translations WHERE hash=? AND model=?"
@@ -358,7 +358,7 @@ class Store:
 
         def parse(data: Any) -> dict:
             if not isinstance(data, dict):
-                raise Garbled(f"a JSON {type(data).__name__}, not an object")
+                raise _Garbled(f"a JSON {type(data).__name__}, not an object")
             if check is not None:
                 check(data)
             return data
@@ -385,16 +385,16 @@ class Store:
 
 
 def _stored_article(lang: Any, title: Any, body: Any, spans_json: Any) -> StoredArticle:
-    """An articles row read back, its spans checked against its text; Garbled if not."""
+    """An articles row read back, its spans checked against its text; _Garbled if not."""
     if not isinstance(lang, str) or not isinstance(body, str):
-        raise Garbled("no language or text")
+        raise _Garbled("no language or text")
     if title is not None and not isinstance(title, str):
-        raise Garbled("a title that is not text")
+        raise _Garbled("a title that is not text")
     if not spans_json:
         return StoredArticle(lang, title, body, None)
     found = json.loads(spans_json)
     if not isinstance(found, list):
-        raise Garbled(f"spans are a JSON {type(found).__name__}, not a list")
+        raise _Garbled(f"spans are a JSON {type(found).__name__}, not a list")
     spans: list[tuple[int, int, int]] = []
     for span in found:
         if (
@@ -403,38 +403,38 @@ def _stored_article(lang: Any, title: Any, body: Any, spans_json: Any) -> Stored
             or not all(type(n) is int for n in span)
             or not 0 <= span[0] <= span[1] <= len(body)
         ):
-            raise Garbled(f"a sentence span {json.dumps(span)[:40]} that does not fit the text")
+            raise _Garbled(f"a sentence span {json.dumps(span)[:40]} that does not fit the text")
         spans.append((span[0], span[1], span[2]))
     return StoredArticle(lang, title, body, spans)
 
 
 def _translation(data: Any) -> TranslationRecord:
-    """A stored translation read back and checked; Garbled if it is not one."""
+    """A stored translation read back and checked; _Garbled if it is not one."""
     if not isinstance(data, dict):
-        raise Garbled(f"a JSON {type(data).__name__}, not an object")
+        raise _Garbled(f"a JSON {type(data).__name__}, not an object")
     record = TranslationRecord.from_dict(data)
     if not all(isinstance(t, str) for t in record.segments):
-        raise Garbled("a sentence that is not text")
+        raise _Garbled("a sentence that is not text")
     if record.title is not None and not isinstance(record.title, str):
-        raise Garbled("a title that is not text")
+        raise _Garbled("a title that is not text")
     if record.scores and len(record.scores) != len(record.segments):
-        raise Garbled("scores that do not fit its sentences")
+        raise _Garbled("scores that do not fit its sentences")
     for value in record.languages.values():
         count, _, _ = value  # [sentences, model or None, fell back]
         if not isinstance(count, int):
-            raise Garbled("a language count that is not a number")
+            raise _Garbled("a language count that is not a number")
     return record
 
 
 def _brief(data: Any) -> BriefRecord:
-    """A stored brief read back and checked; Garbled if it is not one."""
+    """A stored brief read back and checked; _Garbled if it is not one."""
     if not isinstance(data, dict):
-        raise Garbled(f"a JSON {type(data).__name__}, not an object")
+        raise _Garbled(f"a JSON {type(data).__name__}, not an object")
     record = BriefRecord.from_dict(data)
     if not isinstance(record.brief, str) or not all(isinstance(n, str) for n in record.notes):
-        raise Garbled("a brief or note that is not text")
+        raise _Garbled("a brief or note that is not text")
     if not all(type(k) is int and k >= 0 for k in record.segments):
-        raise Garbled("a sentence number that is not one")
+        raise _Garbled("a sentence number that is not one")
     return record
 
 
@@ -442,15 +442,15 @@ _DOCUMENT_FIELDS = {f.name for f in dataclasses.fields(Document)} | {"public"}
 
 
 def _page(data: Any) -> dict:
-    """A stored page read back as Document fields (plus "public"); Garbled if it is not."""
+    """A stored page read back as Document fields (plus "public"); _Garbled if it is not."""
     if not isinstance(data, dict):
-        raise Garbled(f"a JSON {type(data).__name__}, not an object")
+        raise _Garbled(f"a JSON {type(data).__name__}, not an object")
     if not isinstance(data.get("source"), str) or not isinstance(data.get("text"), str):
-        raise Garbled("no source or text")
+        raise _Garbled("no source or text")
     if set(data) - _DOCUMENT_FIELDS:
-        raise Garbled(f"unknown fields {', '.join(sorted(set(data) - _DOCUMENT_FIELDS))}")
+        raise _Garbled(f"unknown fields {', '.join(sorted(set(data) - _DOCUMENT_FIELDS))}")
     if not isinstance(data.get("warnings", []), list):
-        raise Garbled("warnings that are not a list")
+        raise _Garbled("warnings that are not a list")
     return data
 
 
