@@ -168,6 +168,17 @@ AGENCY_ACRONYM = regex.compile(r"^\p{Lu}[\p{Lu}\p{N}.&-]{1,9}$")
 PARENTHESIZED = regex.compile(r"^\(\s*([^()]{2,40}?)\s*\)$")
 # A sign-off at a paragraph's end, after its last sentence: "... war.\" (İLKHA)".
 CLOSING_AGENCY = regex.compile(r"[.!?؟…\"'»”)\]]\s*\(\s*([^()]{2,40}?)\s*\)$")
+# A sign-off after a paragraph's last sentence, no sentence of its own: an agency in
+# parentheses ("... 2020\". (İLKHA)"), an editor's code after a slash ("... دانند. /خ",
+# "/ع.م") or an agency after a dash ("... . - وكالات"); _signoff_at checks the name.
+TRAILING_SIGNOFF = regex.compile(
+    rf"(?<=[.!?؟…][\"'»”“’)\]」›{INVISIBLE}]*)\s*(?:\(\s*(?P<paren>[^()]{{2,40}}?)\s*\)"
+    rf"|/\s*(?P<code>\p{{L}}{{1,4}}(?:\.\p{{L}}{{1,4}}){{0,3}}\.?)"
+    rf"|[-–—]\s*(?P<dash>\p{{L}}[^.!?؟()]{{0,30}}?))[\s{INVISIBLE}]*$"
+)
+SIGNOFF_WORDS = 3  # a sign-off is this many words at most
+# "- وكالات": "agencies", credited without a name.
+GENERIC_AGENCIES = frozenset({"وكالات", "وكالات الأنباء", "agencies", "agenturen"})
 # A dateline opening the first paragraph: "Berlin (dpa) - ", "BAGHDAD, March 3 (Reuters) -".
 OPENING_AGENCY = regex.compile(r"^[^()]{2,60}?\(\s*([^()]{2,40}?)\s*\)\s*[-–—:]\s")
 # "Quelle: dpa", "المصدر: الأناضول".
@@ -481,6 +492,12 @@ def clean(text: str, lang: str | None = None, title: str | None = None) -> Clean
         ]
         after = itertools.takewhile(lambda u: not _related_header(u), units[kept[-1] + 1 :])
         outlet = find_outlet(lead, paragraphs[:1], paragraphs[-1:], list(after)[:4])
+    # A sign-off closing a paragraph ("... . (İLKHA)", "... . /خ") is no text of the article
+    # (its agency is the outlet, found above); cutting a paragraph's end keeps its source map.
+    for k, paragraph in enumerate(paragraphs):
+        if (at := _signoff_at(paragraph)) is not None:
+            paragraphs[k] = paragraph[:at].rstrip()
+            removed.append(paragraph[at:].strip())
     metadata = [u for u in removed if len(u) <= 120]
     published = find_date(metadata, lang)
     # A leading line that is only a date (any script, any calendar beside it) is a dateline.
@@ -560,6 +577,21 @@ def find_outlet(
         if name := _outlet_line(line, nearest=False):
             return name
     return None
+
+
+def _signoff_at(paragraph: str) -> int | None:
+    """Where the sign-off closing ``paragraph`` after its last sentence starts
+    (TRAILING_SIGNOFF, spaces before it included), when it names an agency ("(İLKHA)",
+    "(dpa/AFP)", "- وكالات") or is an editor's code after a slash ("/خ", "/ع.م"); else None."""
+    m = TRAILING_SIGNOFF.search(paragraph)
+    if m is None or len(m.group().split()) > SIGNOFF_WORDS or not paragraph[: m.start()].strip():
+        return None
+    name = m["paren"] or m["dash"]
+    if name is not None:
+        generic = " ".join(name.casefold().split()) in GENERIC_AGENCIES
+        if not generic and not (_agency(name) if m["paren"] else _known_agency(name)):
+            return None
+    return m.start()
 
 
 def _known_agency(text: str) -> str | None:
