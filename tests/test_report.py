@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from conftest import CHROMIUM, CHROMIUM_ARGS, EXAMPLES
 
 from summarizer import Document, Options
 from summarizer.render import anchor, render
+from summarizer.utils import isolate_bidi
 
 IN_VIEW = (
     "e => { const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }"
@@ -57,6 +59,31 @@ def test_report_is_self_contained_and_escaped(report) -> None:
         assert section in html
 
 
+def test_report_cards_head_once_in_their_direction_and_chart_coverage(report) -> None:
+    """Issue 18 on a real run: each card has one heading, an RTL one right to left; a title
+    is never shown twice in its card; English cards do not claim a translation; a coverage
+    chart (inline SVG, labelled for screen readers) sits above the timeline."""
+    path, result = report
+    page = path.read_text(encoding="utf-8")
+    for a in result.articles:
+        start = page.index(f'<article class="card" id="{anchor(a.id)}">')
+        card = page[start : page.index("</article>", start)]
+        parser = Tags()
+        parser.feed(card)
+        headings = [attrs for tag, attrs in parser.tags if tag == "h3"]
+        assert len(headings) == 1, a.id
+        shows_original = not a.title_translation or a.title_translation == a.title
+        if a.title and shows_original:
+            assert headings[0].get("lang") == a.language, a.id
+            assert headings[0].get("dir") == ("rtl" if a.language in ("he", "ar", "fa") else "ltr")
+        if a.title:
+            assert card.count(escape(isolate_bidi(a.title.strip()))) == 1, a.id
+        if a.language == "en":
+            assert "not translated" in card and "English translation" not in card
+    assert page.index('id="coverage"') < page.index('id="timeline"')
+    assert '<svg class="chart" role="img" aria-label="Articles per ' in page
+
+
 def test_anchor_ids_are_ascii_and_distinct() -> None:
     ids = ["a", "a-1", "a_1", "דוח", "a b", "a/b", "a:b", "a.2f.", "a-s0", "a~s0"]
     anchors = [anchor(i, 0) for i in ids] + [anchor(i) for i in ids]
@@ -82,6 +109,8 @@ def test_report_in_a_browser_rtl_and_citation_links(report, tmp_path) -> None:
             page.goto(url)
             assert page.evaluate("document.scripts.length") == 0
             assert page.locator("img").count() == 0
+            # nothing wider than the window (model paths, long ids wrap or are shortened)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1280
             assert HOSTILE in page.locator("body").inner_text()  # shown as the text it is
 
             # Right-to-left originals, left-to-right translations.
