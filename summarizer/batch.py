@@ -48,6 +48,7 @@ from .types import (
     Failure,
     Faithfulness,
     IngestError,
+    ModelLoadError,
     Options,
     Result,
     SummarizerError,
@@ -203,10 +204,12 @@ def run_batch(
     """Read every input, process what the store lacks, write one digest per group.
 
     Raises `Interrupted` (with how many articles are kept) on Ctrl-C or, under
-    `stop_on_signals`, SIGTERM; `OutputError` when an output file cannot be written.
+    `stop_on_signals`, SIGTERM; `OutputError` when an output file cannot be written;
+    `ModelLoadError` (before reading any input) when a summarization stage has no model.
     """
     if summarizer.store is None:
         raise ValueError("a batch needs a store: Summarizer(..., store=Store(path))")
+    summarizer.check_options(options)  # a bad --lang or model name: refused before any work
     try:  # a bad --out is found now, not after hours of work
         batch.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -214,9 +217,9 @@ def run_batch(
     started = time.monotonic()
     report = BatchReport()
     models: dict[str, str] = {}
-    stages = summarizer.stages(options, report.failed, models)
-    if stages is None:  # a summarization model is missing: nothing could be briefed
-        return report
+    stages = summarizer.stages(options, models)
+    if stages.errors:  # a summarization model is missing: no article could be done
+        raise ModelLoadError("; ".join(stages.errors.values()))
     embedder, note = summarizer.stories_embedder(stages.engines)
     brief_sim = summarizer.similarity([], embedder, options)
     outputs = _Outputs()

@@ -80,7 +80,8 @@ def write_briefs(
     if engine == "abstractive":
         assert model is not None, "the abstractive engine needs a model"
         inputs = [trusted_text(a) if strict else a.translation for a in articles]
-        texts = summarize_many(model, inputs, words, "briefs", show_progress, failures)
+        labels = [a.source or a.id for a in articles]  # log lines name the article
+        texts = summarize_many(model, inputs, words, "briefs", show_progress, failures, labels)
     with progress_bar(len(articles), "checking briefs", show_progress) as bar:
         for i, article in enumerate(articles):
             if strict and (doubts := sum(bool(s.flags) for s in article.segments)):

@@ -8,8 +8,9 @@
     summarize eval TESTSET_DIR           BLEU, chrF, flag rate and speed per route
     summarize serve [--host H --port P]  the web UI (Gradio) on 127.0.0.1
 
-Exit status: 0 all processed, 1 something failed (see `failed`), 2 bad usage or config,
-130 / 143 stopped by SIGINT / SIGTERM (a batch resumes when run again).
+Exit status: 0 all processed, 1 something failed (an article: see `failed`; a summarization
+stage: see the warnings; empty stdin), 2 bad usage or config (a bad --lang or -o is found
+before any work), 130 / 143 stopped by SIGINT / SIGTERM (a batch resumes when run again).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .config import BACKENDS, COMPUTE_TYPES, ENV_VAR, WORDS, Config, ConfigError
 from .types import MAX_FEED_ENTRIES, VERSION, SummarizerError, one_line
 
 if TYPE_CHECKING:
-    from .types import Options
+    from .types import Document, Failure, Options
 
 logger = logging.getLogger("summarizer")
 COMMANDS = ("run", "translate", "batch", "models", "eval", "serve")
@@ -91,8 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     device_quiet = argparse.ArgumentParser(add_help=False, parents=[common])
     device_quiet.add_argument(
         "--lang",
+        type=_lang,
         metavar="CODE",
-        help="source language of every input (ISO 639-1, e.g. ar), skips detection",
+        help="source language of every input (ISO 639-1, e.g. ar; or a name: arabic), skips "
+        "detection (a text that reads as another language gets a warning)",
     )
     device_quiet.add_argument(
         "--device",
@@ -114,7 +117,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="INPUT",
         help="article files (.txt/.md/.html), folders of them, http(s) URLs, or - for stdin",
     )
-    work.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    work.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="write here instead of stdout (a file in an existing folder; .md, .json or .html "
+        "unless -f is given)",
+    )
     work.add_argument(
         "--store",
         metavar="PATH",
@@ -316,7 +325,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     mcheck.add_argument("--backend", choices=BACKENDS, help="check on this backend")
     mcheck.add_argument(
-        "--lang", metavar="CODE", help="probe a translation model in this language only"
+        "--lang",
+        type=_lang,
+        metavar="CODE",
+        help="probe a translation model in this language only (ISO 639-1, e.g. ar)",
     )
     mcheck.set_defaults(handler=_models_check)
 
@@ -381,17 +393,21 @@ def _run(args: argparse.Namespace) -> int:
     from .types import Failure, describe_doubtful, describe_flags
     from .utils import atomic_write
 
+    fmt = _output_format(args.output, args.format)  # a bad -o is a usage error, before work
     if not args.verbose:  # our own bars show progress; the weight-loading bars are noise
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    suffix = Path(args.output or "").suffix.lower().lstrip(".")
-    fmt = args.format or {"json": "json", "html": "html", "htm": "html"}.get(suffix, "md")
     # A folder holding -o's file is not read from it: a run never reads its own digest.
     sources, problems = expand_inputs(args.inputs, [args.output] if args.output else [])
     fetch = FetchSettings(allow_private=not getattr(args, "no_private_urls", False))
     summarizer = Summarizer(_config(args), device=args.device, store=args.store, fetch=fetch)
-    result = summarizer.run(sources, _options(args))
+    options = _options(args)
+    summarizer.check_options(options)  # models named, --lang routed: before reading input
+    sources, stdin_failure = _with_stdin(sources)
+    result = summarizer.run(sources, options)
     result.failed[:0] = [Failure(src, f"{src}: {why}") for src, why in problems]
-    text = render(result, fmt)
+    if stdin_failure is not None:
+        result.failed.insert(0, stdin_failure)
+    text = render(result, fmt)  # type: ignore[arg-type]
     if args.output:
         try:
             atomic_write(args.output, text)
@@ -406,6 +422,8 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     for failure in result.failed:
         _error(f"summarize: failed: {failure.error}")
+    for stage, why in result.stage_errors.items():
+        _error(f"summarize: failed: the {stage} stage: {why}")
     done = len(result.articles)
     faith = result.digest.faithfulness
     if faith.checked:
@@ -419,15 +437,97 @@ def _run(args: argparse.Namespace) -> int:
         )
     flagged = describe_flags(result.flagged_outputs())
     doubts = describe_doubtful(result.articles)
+    stages = _stage_note(result.stage_errors)
     logger.log(
-        logging.WARNING if flagged or doubts else logging.INFO,
-        "%d article(s) processed, %d failed%s%s",
+        logging.WARNING if flagged or doubts or stages else logging.INFO,
+        "%d article(s) processed, %d failed%s%s%s",
         done,
         len(result.failed),
+        f"; {stages}" if stages else "",
         f"; {flagged} (see the articles' warnings)" if flagged else "",
         f"; {doubts}" if doubts else "",
     )
-    return 1 if result.failed else 0
+    return 1 if result.failed or result.stage_errors else 0
+
+
+def _stage_note(errors: dict[str, str]) -> str:
+    """What a failed summarization stage left out, for the run's summary line ('' if none)."""
+    if "brief" in errors:
+        return "no briefs and no digest (the brief stage failed)"
+    if "digest" in errors:
+        return "no digest (the digest stage failed)"
+    return ""
+
+
+def _with_stdin(sources: list[str]) -> tuple[list[str | Document], Failure | None]:
+    """``sources`` with '-' read now (once: a second '-' would read nothing): empty stdin
+    refuses the whole command (EmptyInput: one line, exit 1, no document); other faults
+    of it (binary, too big) are its failure, the other inputs still run."""
+    from .inputs import EmptyInput, read_stdin
+    from .types import Failure, IngestError
+
+    if "-" not in sources:
+        return list(sources), None
+    failure = None
+    try:
+        stdin: Document | None = read_stdin()
+    except EmptyInput:
+        raise
+    except IngestError as exc:
+        stdin, failure = None, Failure("-", str(exc))
+    first = sources.index("-")
+    rest = [s for i, s in enumerate(sources) if s != "-" or i == first]
+    out: list[str | Document] = [stdin if s == "-" else s for s in rest if s != "-" or stdin]
+    return out, failure
+
+
+_SUFFIXES = {".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
+
+
+def _output_format(output: str | None, given: str | None) -> str:
+    """The output format: -f, else -o's suffix, else Markdown; -o is checked first (see
+    `_check_output`). An unknown suffix without -f is a usage error (ConfigError, exit 2):
+    writing Markdown into report.pdf helps no one."""
+    if output is not None:
+        _check_output(output, "-o")
+    if given:
+        return given
+    suffix = Path(output or "").suffix.lower()
+    if not suffix:
+        return "md"
+    if suffix not in _SUFFIXES:
+        raise ConfigError(
+            f"-o {output}: '{suffix}' is not an output format; name the file .md, .json or "
+            ".html, or give the format with -f md|json|html"
+        )
+    return _SUFFIXES[suffix]
+
+
+def _check_output(output: str, flag: str) -> None:
+    """A usage error (ConfigError, exit 2) before any work when ``output`` cannot be written
+    as a file: a folder, a device or pipe, or in a folder that is missing or not writable."""
+    path = Path(output)
+    folder = path.parent
+    try:
+        if output.endswith(("/", os.sep)) or path.is_dir():
+            raise ConfigError(
+                f"{flag} {output}: is a folder; give a file name, e.g. {path / 'digest.md'}"
+            )
+        if path.exists() and not path.is_file():
+            raise ConfigError(
+                f"{flag} {output}: is not a regular file (a device or pipe); give a file path, "
+                f"or leave out {flag} to write to stdout"
+            )
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise ConfigError(f"{flag} {output}: {folder} {what}; create the folder first")
+    except OSError as exc:  # a name too long, a loop of links
+        raise ConfigError(f"{flag} {output}: {exc.strerror or exc}; check the path") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"{flag} {output}: cannot write in the folder {folder} (permission denied); "
+            "choose another folder"
+        )
 
 
 def _options(args: argparse.Namespace) -> Options:
@@ -497,8 +597,14 @@ def _batch(args: argparse.Namespace) -> int:
     for failure in report.failed:
         _error(f"summarize: failed: {failure.error}")
     where = f"; index: {report.index}" if report.index else ""
-    logger.info("batch: %s%s", report.summary(), where)
+    logger.info("batch: %s%s; store: %s", report.summary(), where, _home(path))
     return 1 if report.failed else 0
+
+
+def _home(path: str | os.PathLike[str]) -> str:
+    """``path`` with the user's home folder written as ~ (shorter, and the same for all)."""
+    full, home = Path(path), Path.home()
+    return f"~{os.sep}{full.relative_to(home)}" if full.is_relative_to(home) else str(full)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -520,6 +626,8 @@ def _eval(args: argparse.Namespace) -> int:
     from .evaluate import evaluate, table, to_json
     from .utils import atomic_write
 
+    if args.output is not None:
+        _check_output(args.output, "-o")  # before the hour of translating, not after
     if not args.verbose:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     routes = [lang for given in args.routes or [] for lang in given.split(",") if lang]
@@ -578,6 +686,17 @@ def _models_check(args: argparse.Namespace) -> int:
     from .manage import check_models
 
     return check_models(_config(args), args.names, args.device, _say, args.lang)
+
+
+def _lang(value: str) -> str:
+    """--lang as a lower-case ISO 639-1 code (``DE``, ``german`` -> ``de``); anything else
+    is a usage error naming what to give."""
+    from .language import LanguageCodeError, normalize_lang
+
+    try:
+        return normalize_lang(value)
+    except LanguageCodeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive(value: str) -> int:
@@ -651,8 +770,10 @@ class _Shown(logging.Formatter):
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
+    from .utils import BarSafeHandler
+
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
+    handler = BarSafeHandler(sys.stderr)  # a log line never lands inside a progress bar
     handler.setFormatter(_Shown("summarize: %(message)s"))
     root = logging.getLogger("summarizer")
     root.handlers = [handler]

@@ -15,6 +15,7 @@ connected peer is checked again (a name that resolves differently the second tim
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import ipaddress
 import logging
@@ -200,10 +201,24 @@ def _is_timeout(error: Exception | None) -> bool:
     )
 
 
+def _is_refused(error: BaseException | None) -> bool:
+    """A connection the host refused (ECONNREFUSED: nothing listens on that port)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError) or getattr(seen, "errno", None) == (
+            errno.ECONNREFUSED
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class _Retry(Retry):
     """urllib3's Retry with Retry-After and backoff capped by the fetch's deadline (and
     Retry-After by RETRY_AFTER_MAX), and a timeout retried TIMEOUT_RETRIES times at most:
-    a server that does not answer in 30 s will not answer in the next 90 either."""
+    a server that does not answer in 30 s will not answer in the next 90 either. A refused
+    connection is not retried at all: nothing listens there, and backing off only made a
+    closed port take 10 s to say so."""
 
     def increment(
         self,
@@ -217,9 +232,8 @@ class _Retry(Retry):
         deadline = _deadline()
         if deadline is not None:
             deadline.left()  # no retry after the deadline
-        if _is_timeout(error) and (
-            sum(_is_timeout(h.error) for h in self.history) >= TIMEOUT_RETRIES
-        ):
+        timeouts = sum(_is_timeout(h.error) for h in self.history)
+        if _is_refused(error) or (_is_timeout(error) and timeouts >= TIMEOUT_RETRIES):
             raise MaxRetryError(_pool, url or "", error) from error
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
@@ -591,6 +605,8 @@ def _network_reason(exc: requests.RequestException, settings: FetchSettings) -> 
     connect, read = settings.timeout
     found = re.search(r"\[Errno -?\d+\] ([^)\]'\"]+)", str(inner))  # 'Connection refused'
     why = found.group(1).strip() if found else str(inner).rsplit(": ", 1)[-1][:80].strip()
+    if _is_refused(inner):
+        return "connection refused; is the address right?"
     if isinstance(inner, NewConnectionError):
         return f"cannot connect ({why}); check the address or try again later"
     if isinstance(exc, requests.ConnectTimeout) or isinstance(inner, ConnectTimeoutError):

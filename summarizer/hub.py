@@ -47,6 +47,18 @@ class HubError(SummarizerError, RuntimeError):
     """A model cannot be pulled; one line that names the model and the fix."""
 
 
+class HubUnreachable(HubError):
+    """The hub did not answer at all (no connection): ``cause`` says why in a few words
+    ("connection refused"), ``endpoint`` where it was looked for; the message, the fix too."""
+
+    def __init__(self, who: str, cause: str, endpoint: str) -> None:
+        super().__init__(
+            f"{who}: cannot reach the hub at {endpoint} ({cause}); check the network (or "
+            "HF_ENDPOINT), then pull again"
+        )
+        self.cause, self.endpoint = cause, endpoint
+
+
 @dataclass(frozen=True)
 class Resolved:
     """The commit a pull fetches, the ref it came from, and a note when it was not main."""
@@ -433,10 +445,37 @@ def _call(spec: ModelSpec, revision: str, fn: Any) -> Any:
                 f"on another disk), then run `summarize models pull {spec.name}` again"
             ) from None
 
+        cause = _unreachable(exc)
+        if cause is not None:
+            raise HubUnreachable(who, cause, constants.ENDPOINT) from None
         raise HubError(
             f"{who}: cannot pull from the hub at {constants.ENDPOINT} ({_line(exc)}); check "
             "the network (or HF_ENDPOINT), then pull again"
         ) from None
+
+
+def _unreachable(exc: BaseException) -> str | None:
+    """Why the hub could not be reached at all, in a few words, from the errors behind
+    ``exc`` (the HTTP client's own text is a paragraph); None when it answered."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        code = getattr(seen, "errno", None)
+        names = {cls.__name__ for cls in type(seen).__mro__}
+        if isinstance(seen, ConnectionRefusedError) or code == errno.ECONNREFUSED:
+            return "connection refused"
+        if isinstance(seen, socket.gaierror):
+            return "host name not found"
+        if code in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return "network unreachable"
+        if isinstance(seen, TimeoutError) or any("Timeout" in n for n in names):
+            return "timed out"
+        if "SSLError" in names or "SSLCertVerificationError" in names:
+            return "TLS error"
+        if names & {"ProxyError"}:
+            return "proxy error"
+        seen = seen.__cause__ or seen.__context__
+    found = {cls.__name__ for cls in type(exc).__mro__}
+    return "no connection" if found & {"ConnectError", "ConnectionError"} else None
 
 
 def _disk_full(exc: BaseException) -> OSError | None:

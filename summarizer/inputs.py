@@ -166,19 +166,34 @@ def _is_regular(path: Path) -> bool:
         return False
 
 
+class EmptyInput(IngestError):
+    """Standard input with nothing in it: a mistake in the command, refused before any work."""
+
+
+def read_stdin() -> Document:
+    """Standard input as a Document; EmptyInput when it holds nothing but whitespace (the
+    command is refused then, with no document written), IngestError for other faults."""
+    data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    if not data.strip():
+        raise EmptyInput(
+            "stdin is empty; pipe an article's text in (summarize - < article.txt), or name "
+            "files instead of -"
+        )
+    if len(data) > MAX_BYTES:
+        raise IngestError(
+            f"stdin: over the {MAX_BYTES // 2**20} MB limit for one article; "
+            "split the text or save it to files"
+        )
+    return document_from_bytes(data, "stdin")
+
+
 def read_source(source: str, fetch: FetchSettings | None = None) -> Document:
     """Read one file, web page (http/https URL) or '-' (stdin) into a Document.
 
     Raises IngestError. HTML files and pages give their main text (trafilatura).
     """
     if source == "-":
-        data = sys.stdin.buffer.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise IngestError(
-                f"stdin: over the {MAX_BYTES // 2**20} MB limit for one article; "
-                "split the text or save it to files"
-            )
-        return document_from_bytes(data, "stdin")
+        return read_stdin()
     if is_url(source):
         with Fetcher(fetch) as fetcher:
             return fetch_page(source, fetcher)

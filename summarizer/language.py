@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import regex
 
+from .types import SummarizerError
+
 # ISO 639-1 -> NLLB-200 (FLORES-200) codes for the languages lingua can detect.
 NLLB_CODES = {
     "af": "afr_Latn", "sq": "als_Latn", "ar": "arb_Arab", "hy": "hye_Armn", "az": "azj_Latn",
@@ -33,6 +35,22 @@ SAMPLE_CHARS = 20000
 # NUL) split words for lingua, which then finds no language; ZWNJ is Persian spelling.
 HIDDEN = regex.compile(r"[[\p{Cf}\p{Cc}]--[\u200c\s]]+", regex.V1)
 SPACES = regex.compile(r"\s+")
+# Every ISO 639-1 code (the deprecated "bh" aside): what --lang and a document's `lang`
+# accept, whether or not lingua can detect it (Pashto, Yiddish ... are routed, not detected).
+_ISO_639_1 = (
+    "aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv "
+    "cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho "
+    "hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku "
+    "kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn "
+    "no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm "
+    "sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi "
+    "vo wa wo xh yi yo za zh zu"
+)
+ISO_639_1 = frozenset(_ISO_639_1.split())
+# Codes ISO 639-1 withdrew that some tools still write (Java's Locale, old Google APIs).
+OLD_CODES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
+# Detection against a given language: at this confidence in another one, say so.
+FORCED_DOUBT = 0.9
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,72 @@ def _sample(text: str) -> str:
         if size >= SAMPLE_CHARS:
             break
     return "".join(parts)[:SAMPLE_CHARS]
+
+
+class LanguageCodeError(SummarizerError, ValueError):
+    """A language given by a user that is no ISO 639 code or language name we know."""
+
+
+def normalize_lang(value: str) -> str:
+    """A language as a user gives it (``de``, ``DE``, ``de-AT``, ``deu``, ``German``) as its
+    lower-case ISO 639-1 code (an ISO 639-3 code without one, ``yue``, lower-cased), so that
+    routes and the detector's codes match it; otherwise LanguageCodeError, one line saying
+    what to give instead (and a close name, if any)."""
+    given = value.strip()
+    code = given.lower().replace("_", "-")
+    primary = code.split("-", 1)[0]  # a locale (pt-BR, zh_Hant): its language
+    primary = OLD_CODES.get(primary, primary)
+    if primary in ISO_639_1:
+        return primary
+    names = _language_names()
+    if code in names:
+        return names[code]
+    if len(code) == 3 and code.isascii() and code.isalpha():
+        return code  # ISO 639-2/3 (yue, ckb): only a route that names it can take it
+    import difflib
+
+    words = [n for n in names if len(n) > 3]  # names only: codes are too short to guess at
+    close = difflib.get_close_matches(code, words, n=1, cutoff=0.75) if len(code) > 3 else []
+    hint = f"; did you mean {close[0]} ({names[close[0]]})?" if close else ""
+    raise LanguageCodeError(
+        f"'{given}' is not a language code or name: give an ISO 639-1 code (e.g. de, ar, fa, "
+        f"he) or an English name (german){hint} (`summarize models list` shows the languages "
+        "routed to a model)"
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _language_names() -> dict[str, str]:
+    """lingua's languages by lower-case English name and ISO 639-3 code (and a few other
+    names) -> their ISO 639-1 code."""
+    from lingua import Language
+
+    names: dict[str, str] = {}
+    for lang in Language.all():
+        code = lang.iso_code_639_1.name.lower()
+        names[lang.name.lower()] = names[lang.iso_code_639_3.name.lower()] = code
+    names |= {"farsi": "fa", "slovenian": "sl", "norwegian": "no", "sesotho": "st"}
+    names |= {"bokmål": "nb", "luganda": "lg", "filipino": "tl", "mandarin": "zh"}
+    return names
+
+
+def detectable(lang: str) -> bool:
+    """Whether lingua knows ``lang`` (a text in another language cannot be told from it)."""
+    from lingua import IsoCode639_1
+
+    return isinstance(getattr(IsoCode639_1, lang.upper(), None), IsoCode639_1)
+
+
+def confidence_in(text: str, lang: str) -> float:
+    """lingua's confidence (0-1) that ``text`` is in ``lang``; 0.0 for a language it does
+    not know."""
+    from lingua import IsoCode639_1, Language
+
+    code = getattr(IsoCode639_1, lang.upper(), None)
+    if not isinstance(code, IsoCode639_1):
+        return 0.0
+    language = Language.from_iso_code_639_1(code)
+    return round(float(_detector().compute_language_confidence(_sample(text), language)), 4)
 
 
 def language_name(lang: str) -> str:

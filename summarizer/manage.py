@@ -15,7 +15,16 @@ from dataclasses import dataclass, field, replace
 
 from .checks import Problem, check_summary, check_translation
 from .config import Config, ConfigError
-from .hub import HubError, check_status, is_cached, pull, read_lock, record_check, with_lock
+from .hub import (
+    HubError,
+    HubUnreachable,
+    check_status,
+    is_cached,
+    pull,
+    read_lock,
+    record_check,
+    with_lock,
+)
 from .language import language_name
 from .models import Seq2Seq, compute_type, runtime_tag
 from .pool import ModelPool
@@ -105,14 +114,22 @@ def pull_models(config: Config, names: Sequence[str], device: str, check: bool, 
     known(config, names)
     wanted = list(names) or used_models(config)
     pulled: list[str] = []
+    unreachable: HubUnreachable | None = None
     for name in wanted:
         spec = config.models[name]
         if spec.local_path is not None:
             say(f"{name}: local folder {spec.local_path}, nothing to fetch")
             pulled.append(name)
             continue
+        if unreachable is not None:  # no answer for one model: none for the next either
+            say(f"summarize: error: {name}: not tried, the hub cannot be reached")
+            continue
         try:
             folder, resolved = pull(spec)
+        except HubUnreachable as exc:  # one short line; the fix once, in the summary
+            unreachable = exc
+            say(f"summarize: error: {name}: cannot reach the hub ({exc.cause})")
+            continue
         except HubError as exc:
             say(f"summarize: error: {exc}")
             continue
@@ -127,10 +144,17 @@ def pull_models(config: Config, names: Sequence[str], device: str, check: bool, 
     failed = 0
     if check and checkable:  # (an empty list would mean every model to check_models)
         failed = check_models(config, checkable, device, say, count=True)
-    if missing or failed:
-        said = [f"{missing} of {len(wanted)} model(s) not pulled"] if missing else []
-        said += [f"{failed} failed the self-check"] if failed else []
-        say(f"summarize: {' and '.join(said)} (see above)")
+    line = f"{len(pulled)} of {len(wanted)} model(s) pulled; {missing} failed"
+    if failed:
+        line += f"; {failed} pulled model(s) failed the self-check"
+    if unreachable is not None:
+        line += (
+            f" (the hub at {unreachable.endpoint} cannot be reached: check the network, or "
+            "HF_ENDPOINT, then pull again)"
+        )
+    elif missing or failed:
+        line += " (see above)"
+    say(f"summarize: {line}" if missing or failed else line)
     return 1 if missing or failed else 0
 
 

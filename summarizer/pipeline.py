@@ -1,7 +1,9 @@
 """The whole job: articles in; translations, briefs and a cited digest out.
 
 `Summarizer` is what the CLI, the web UI and batch mode call. Each article that cannot be
-processed lands in `Result.failed` with a one-line reason; the others go on.
+processed lands in `Result.failed` with a one-line reason; the others go on. A summarization
+stage that cannot run (its model missing) fails no article: it is a warning on the articles
+and the digest it left out, and its reason is in `Result.stage_errors`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,17 @@ from .fetch import FetchSettings
 from .formats import article_id
 from .hub import is_cached, with_lock
 from .inputs import read_source
-from .language import detect, language_name, main_script, sentence_languages
+from .language import (
+    FORCED_DOUBT,
+    LanguageCodeError,
+    confidence_in,
+    detect,
+    detectable,
+    language_name,
+    main_script,
+    normalize_lang,
+    sentence_languages,
+)
 from .models import Seq2Seq, runtime_tag
 from .pool import ModelPool
 from .segment import split_sentences
@@ -96,7 +108,11 @@ class Summarizer:
             return self._run(sources, options)
 
     def check_options(self, options: Options) -> None:
-        """Options that name models must name models of models.yaml of the right task."""
+        """Options that name models must name models of models.yaml of the right task, and
+        a given language must be one (made a lower-case ISO 639-1 code) that is routed:
+        refused before any work, not after an hour of it."""
+        if options.lang is not None:
+            options.lang = self.check_lang(options.lang)
         second = options.second_opinion
         spec = self.config.models.get(second) if second is not None else None
         if second is not None and (spec is None or spec.task != "translation"):
@@ -114,17 +130,35 @@ class Summarizer:
                     f"{self.config.path} (choices: {', '.join(choices) or 'none'})"
                 )
 
+    def check_lang(self, lang: str) -> str:
+        """``lang`` (--lang) as the ISO 639-1 code routes use; ConfigError when it is no
+        language, or models.yaml has no route for it."""
+        try:
+            code = normalize_lang(lang)
+        except LanguageCodeError as exc:
+            raise ConfigError(f"--lang: {exc}") from None
+        if len(code) > 2 and code not in self.config.routes:  # ISO 639-3: a route must name it
+            raise ConfigError(
+                f"--lang: '{code}' is not an ISO 639-1 code and no route of "
+                f"{self.config.path} names it; give a two-letter code (e.g. de, ar, fa), or "
+                f"add a '{code}: MODEL' route"
+            )
+        self.config.route(code)  # no route and no catch-all: ConfigError naming the fix
+        return code
+
     def _run(self, sources: Sequence[str | Path | Document], options: Options) -> Result:
         failed: list[Failure] = []
         models: dict[str, str] = {}
+        stage_errors: dict[str, str] = {}
         prepared = self._prepare(sources, options, failed)
         articles = self.translate_prepared(prepared, options, failed, models)
         digest = Digest(text="", sources=sources_table(articles))
         if not options.translate_only and articles:
-            digest = self._summarize(articles, options, failed, models)
+            digest = self._summarize(articles, options, stage_errors, models)
         return Result(
-            articles=articles, digest=digest, failed=failed, models=models, options=options
-        )
+            articles=articles, digest=digest, failed=failed, models=models, options=options,
+            stage_errors=stage_errors,
+        )  # fmt: skip
 
     def translate_prepared(
         self,
@@ -317,7 +351,7 @@ class Summarizer:
             raise IngestError(
                 f"{src}: no words in it, only numbers, links or symbols; give it the article's text"
             )
-        forced = options.lang or doc.lang
+        forced = options.lang or _given_lang(doc)
         lang = forced or detect(doc.text).lang
         cleaned = clean(doc.text, lang, title=doc.title)
         if not cleaned.paragraphs:
@@ -328,7 +362,7 @@ class Summarizer:
         body = cleaned.body
         warnings: list[str] = list(doc.warnings)
         if forced:
-            confidence = 1.0
+            confidence = _forced_confidence(body, forced, warnings)
         else:
             found = detect(body)
             if found.lang is None:
@@ -370,29 +404,39 @@ class Summarizer:
         self,
         articles: list[Article],
         options: Options,
-        failed: list[Failure],
+        stage_errors: dict[str, str],
         models: dict[str, str],
     ) -> Digest:
-        """Briefs for every article, then the digest; a missing model fails its stage."""
-        stages = self.stages(options, failed, models)
-        if stages is None:
-            return Digest(text="", sources=sources_table(articles))
+        """Briefs for every article, then the digest. A stage whose model cannot be had is
+        a warning on what it would have made (each article's brief, the digest), and its
+        reason goes to ``stage_errors``: the articles themselves were processed."""
+        stages = self.stages(options, models)
+        stage_errors.update(stages.errors)
+        if "brief" in stages.errors:  # no briefs: nothing for the digest to draw on either
+            why = stages.errors["brief"]
+            for a in articles:  # the reason once, on the digest: it is the same for all
+                a.warnings.append("no brief: the brief stage failed (see the digest's warning)")
+            warning = f"the brief stage failed, so there are no briefs and no digest: {why}"
+            return Digest(text="", sources=sources_table(articles), warnings=[warning])
         report("stories and citations", 0, 1)
         embedder, note = self.stories_embedder(stages.engines)
         sim = self.similarity(articles, embedder, options)
         models["stories"] = sim.name
         faith = self.brief_articles(articles, stages, sim, options)
-        digest = self.digest_articles(articles, stages, sim, options)
+        if "digest" in stages.errors:
+            warning = f"the digest stage failed, so there is no digest: {stages.errors['digest']}"
+            digest = Digest(text="", sources=sources_table(articles), warnings=[warning])
+        else:
+            digest = self.digest_articles(articles, stages, sim, options)
         digest.faithfulness.merge(faith)
         if note:
             digest.warnings.insert(0, note)
         return digest
 
-    def stages(
-        self, options: Options, failed: list[Failure], models: dict[str, str]
-    ) -> Stages | None:
-        """Engines, lengths and loaded models of both stages; None (and a failure) when a
-        stage's model cannot be had."""
+    def stages(self, options: Options, models: dict[str, str]) -> Stages:
+        """Engines, lengths and loaded models of both stages. A stage whose model cannot be
+        had gets no model and its one-line reason in `Stages.errors` (the digest stage is
+        not loaded when the brief stage failed: it would have nothing to digest)."""
         config = self.config.stages
         stages = Stages(
             engines={s: options.engine or config[s].engine for s in config},
@@ -400,21 +444,23 @@ class Summarizer:
         )
         for stage in ("brief", "digest"):
             stages.models[stage] = None
+            if stages.errors:
+                continue
             if stages.engines[stage] == "extractive":
                 models[stage] = "extractive"
                 continue
             name = getattr(options, f"{stage}_model") or config[stage].model
             if name is None:  # models.yaml made the stage extractive; --engine asked otherwise
-                failed.append(
-                    Failure(stage, f"summarization stage '{stage}' has no model in models.yaml; "
-                            "name one there or use --engine extractive")
-                )  # fmt: skip
-                return None
+                stages.errors[stage] = (
+                    f"summarization stage '{stage}' has no model in models.yaml; name one "
+                    "there or use --engine extractive"
+                )
+                continue
             try:
                 stages.models[stage] = self.pool.get(name, f"summarization stage '{stage}'")
             except ModelLoadError as exc:
-                failed.append(Failure(stage, f"{exc}; or use --engine extractive (no model)"))
-                return None
+                stages.errors[stage] = f"{exc}; or use --engine extractive (no model)"
+                continue
             models[stage] = stages.models[stage].spec.source  # type: ignore[union-attr]
         return stages
 
@@ -541,11 +587,14 @@ class Summarizer:
 
 @dataclass
 class Stages:
-    """Per summarization stage ("brief", "digest"): its engine, length and loaded model."""
+    """Per summarization stage ("brief", "digest"): its engine, length and loaded model, or
+    why its model cannot be had."""
 
     engines: dict[str, Engine]
     words: dict[str, int]
     models: dict[str, Seq2Seq | None] = field(default_factory=dict)
+    # A stage whose model cannot be had -> why, in one line naming the fix.
+    errors: dict[str, str] = field(default_factory=dict)
 
 
 def _jobs(p: Article) -> list[TranslationJob]:
@@ -710,6 +759,36 @@ def apply_brief(article: Article, record: BriefRecord) -> Faithfulness:
     if record.flagged:
         article.output_flags["brief"] = record.flagged
     return replace(record.faith)
+
+
+def _given_lang(doc: Document) -> str | None:
+    """The language a document states (front matter, a manifest's `lang`) as an ISO 639-1
+    code; IngestError naming the value when it is none."""
+    if not doc.lang:
+        return None
+    try:
+        return normalize_lang(doc.lang)
+    except LanguageCodeError as exc:
+        raise IngestError(f"{doc.source}: its lang {exc}") from None
+
+
+def _forced_confidence(body: str, lang: str, warnings: list[str]) -> float:
+    """The confidence to report for a language given rather than detected: 1.0, unless
+    lingua is sure (FORCED_DOUBT) the text is another language it could tell from this one;
+    then lingua's confidence in the given language, and a warning naming what it found."""
+    if not detectable(lang):  # lingua cannot recognize it, so it cannot contradict it
+        return 1.0
+    found = detect(body)
+    if found.lang is None or found.lang == lang or found.confidence < FORCED_DOUBT:
+        return 1.0
+    ours = confidence_in(body, lang)
+    warnings.append(
+        f"processed as {language_name(lang)} ({lang}) as given, but the text reads as "
+        f"{language_name(found.lang)} ({found.lang}, detection confidence "
+        f"{found.confidence:.2f}; {ours:.2f} for {language_name(lang)}); check --lang or "
+        "the input's lang"
+    )
+    return ours
 
 
 def _unique_id(doc: Document, taken: set[str]) -> str:

@@ -66,6 +66,10 @@ def to_markdown(result: Result) -> str:
         out += _faithfulness_lines(result)
         out += [f"> Note: {_name(w)}" for w in digest.warnings]
         out.append("")
+    else:
+        out += ["# Digest", "", f"No digest: {_no_digest(result)}.", ""]
+        out += [f"> Note: {_name(w)}" for w in digest.warnings]
+        out += [""] if digest.warnings else []
     if digest.timeline:
         out += ["# Timeline", ""]
         titles = {a.id: _title(a.title_translation or a.title, a.id) for a in result.articles}
@@ -113,7 +117,9 @@ def to_markdown(result: Result) -> str:
             out += [f"> Brief warning: {_name(flag.describe())}", ""]
         for warning in a.warnings:
             out += [f"> Warning: {_name(warning)}", ""]
-        out += ["**Translation, sentence by sentence:**", ""]
+        # An article already in the target language was not translated: its own sentences.
+        heading = "Translation" if a.translation_model else "Text"
+        out += [f"**{heading}, sentence by sentence:**", ""]
         if any(s.flags for s in a.segments):
             out += [f"_{_name(DOUBT_LEGEND)}_", ""]
         for k, s in enumerate(a.segments):
@@ -139,9 +145,28 @@ def to_markdown(result: Result) -> str:
             out += ["", "</div>", "</details>", ""]
     if result.failed:
         out += ["# Failed", ""]
-        out += [f"- {_code(f.source)}: {_name(f.error)}" for f in result.failed]
+        out += [f"- {_code(f.source)}: {_name(_reason(f.source, f.error))}" for f in result.failed]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _no_digest(result: Result) -> str:
+    """Why a result has no digest, in a few words (a stage's own reason is a note below)."""
+    if result.options.translate_only:
+        return "translation only (`summarize translate`)"
+    if not result.articles:
+        return "no article could be processed (see Failed)" if result.failed else "no input"
+    if result.digest.warnings:
+        return "see the note below"
+    return "no story could be made from the briefs"
+
+
+def _reason(source: str, error: str) -> str:
+    """A failure's reason without the source it starts with (the list shows it already)."""
+    for lead in (source, "stdin" if source == "-" else None):
+        if lead and error.startswith(f"{lead}: "):
+            return error[len(lead) + 2 :]
+    return error
 
 
 def _faithfulness_lines(result: Result) -> list[str]:

@@ -111,11 +111,11 @@ class ChunkWorker:
             if p.hash not in done:
                 result.failed[p.hash] = why.get(p.source, "translation failed")
         if articles and not options.translate_only:
-            stage_failures: list[Failure] = []
-            stages = summarizer.stages(options, stage_failures, {})
-            if stages is None:
+            stages = summarizer.stages(options, {})
+            if stages.errors:  # a batch article is done once briefed: each is not done
+                why = "; ".join(stages.errors.values())
                 for a in articles:
-                    result.failed[a.hash] = stage_failures[-1].error
+                    result.failed[a.hash] = why
                 return result
             embedder = summarizer.pool.embedder(self.stories, "stories") if self.stories else None
             sim = summarizer.similarity([], embedder, options)

@@ -28,12 +28,18 @@ def summarize_many(
     desc: str = "summarizing",
     show_progress: bool = False,
     failures: dict[int, str] | None = None,
+    labels: list[str] | None = None,
 ) -> list[str]:
     """One summary of at most ``words`` words (whole sentences) per text, in input order.
 
     Given ``failures``, a text the model fails on (alone, after its batch was retried in
     halves) gets "" and its index there with the reason; without it, the error is raised.
+    ``labels`` name the texts in log lines (an article's source), else "``desc`` text N".
     """
+
+    def name(i: int) -> str:
+        return labels[i] if labels else f"{desc} text {i + 1} of {len(texts)}"
+
     limit = model.max_input_tokens
     max_new, min_new = summary_tokens(words, limit)
     counter = model.counter()
@@ -50,7 +56,9 @@ def summarize_many(
             if len(packed) >= chunks.get(i, len(packed) + 1):
                 # Partial summaries that re-tokenize longer than the model wrote them (a
                 # model emitting broken bytes) would loop: keep their first sentences.
-                logger.warning("summary %d stopped shrinking; kept its first sentences", i)
+                logger.warning(
+                    "the summary of %s stopped shrinking; kept its first sentences", name(i)
+                )
                 results[i] = fit_words(text, words)
                 del pending[i]
                 continue
@@ -82,7 +90,7 @@ def summarize_many(
             else:
                 pending[i] = "\n\n".join(outs)
     for i, text in pending.items():  # still over after MAX_ROUNDS: same rule as above
-        logger.warning("summary %d did not converge in %d rounds", i, MAX_ROUNDS)
+        logger.warning("the summary of %s did not converge in %d rounds", name(i), MAX_ROUNDS)
         results[i] = fit_words(text, words)
     return [results[i] for i in range(len(texts))]
 

@@ -385,6 +385,10 @@ class Result:
     failed: list[Failure]
     models: dict[str, str]
     options: Options = field(default_factory=Options)
+    # A summarization stage that could not run ("brief", "digest") -> why. Not an article
+    # that failed: the reason is a warning on each article (or the digest) it left without
+    # a brief; internal, the JSON contract carries those warnings.
+    stage_errors: dict[str, str] = field(default_factory=dict, metadata=INTERNAL)
 
     def flagged_outputs(self) -> dict[str, int]:
         """Model outputs found empty or looping in this run, by kind (see `checks`)."""
@@ -392,6 +396,7 @@ class Result:
 
     def to_dict(self) -> dict:
         data = asdict(self)
+        _drop_internal(data, Result)
         for article in data["articles"]:
             _drop_internal(article, Article)
             for segment in article["segments"]:

@@ -14,6 +14,7 @@ an id, a message) `visible_controls` shows them as `<U+202E>`; in article text
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -123,6 +124,21 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+class BarSafeHandler(logging.StreamHandler):
+    """A log handler that writes through `tqdm.write`: a line logged while progress bars
+    are drawn clears them, goes on a line of its own, and the bars are drawn again below it
+    (a plain handler wrote into the bar's line, and the bar's next redraw over the log)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            tqdm.write(self.format(record), file=self.stream)
+            self.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
 
 
 class Bar:

@@ -202,5 +202,6 @@ def test_a_model_that_was_not_pulled_is_not_checked(
     assert not any("needed by `models check`" in line for line in lines)
     assert any(line.startswith("good: FAILED (") for line in lines)  # random weights
     assert (
-        lines[-1] == "summarize: 1 of 2 model(s) not pulled and 1 failed the self-check (see above)"
+        lines[-1] == "summarize: 1 of 2 model(s) pulled; 1 failed; 1 pulled model(s) failed the "
+        "self-check (see above)"
     )
