@@ -44,3 +44,17 @@ def test_bench_scale_runs_a_batch_and_reports_its_figures(tmp_path: Path, capsys
     assert figures["articles"] == 60 and figures["seconds"] > 0 and figures["peak_rss_mb"] > 0
     assert figures["stories"] >= 2 and figures["points"] >= figures["stories"]
     assert "60 articles: " in capsys.readouterr().out
+
+
+def test_bench_demo_runs_the_pipeline_on_the_examples(
+    tiny_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bench.demo import main as demo
+
+    out = tmp_path / "demo"
+    assert demo(["--out", str(out), "--models", str(tiny_dir)]) == 0
+    data = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert {a["language"] for a in data["articles"]} >= {"de", "he", "ar", "fa", "en"}
+    assert data["digest"]["stories"] and not data["failed"]
+    assert out.with_suffix(".html").stat().st_size and out.with_suffix(".md").stat().st_size
+    assert "gibberish" in caplog.text
