@@ -15,7 +15,7 @@ from typing import Literal
 import regex
 
 from .language import is_rtl, language_name
-from .report import DOUBT, DOUBT_LEGEND, anchor, to_html
+from .report import DOUBT, DOUBT_LEGEND, anchor, model_name, note_groups, note_line, to_html
 from .types import NO_POINTS, Result
 from .utils import isolate_bidi, visible_controls
 
@@ -64,11 +64,11 @@ def to_markdown(result: Result) -> str:
                 out += [f"  - Warning: {_name(f.describe())}" for f in point.warnings]
             out.append("")
         out += _faithfulness_lines(result)
-        out += [f"> Note: {_name(w)}" for w in digest.warnings]
+        out += _notes(digest.warnings)
         out.append("")
     else:
         out += ["# Digest", "", f"No digest: {_no_digest(result)}.", ""]
-        out += [f"> Note: {_name(w)}" for w in digest.warnings]
+        out += _notes(digest.warnings)
         out += [""] if digest.warnings else []
     if digest.timeline:
         out += ["# Timeline", ""]
@@ -92,7 +92,9 @@ def to_markdown(result: Result) -> str:
                 _name(language_name(row.language)),
                 _name(row.published or "undated"),
                 str(row.words),
-                _name(row.translation_model or "not translated"),
+                _name(
+                    model_name(row.translation_model) if row.translation_model else "not translated"
+                ),
             ]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
@@ -216,6 +218,14 @@ def _text(text: str) -> str:
     one = _LINE_BREAK.sub(" ", text).strip()
     one = _TERMINAL.sub(lambda m: f"<U+{ord(m.group()):04X}>", one)
     return _markdown(isolate_bidi(one))
+
+
+def _notes(warnings: list[str]) -> list[str]:
+    """The digest's notes, each distinct one once with the stories it concerns."""
+    return [
+        f"> Note: {note_line(stories, _name(text), count, str)}"
+        for stories, text, count in note_groups(warnings)
+    ]
 
 
 def _name(text: str) -> str:

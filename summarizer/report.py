@@ -16,7 +16,7 @@ import html
 import math
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import regex
@@ -159,31 +159,38 @@ def _summary_line(result: Result) -> str:
 _STORY_NOTE = regex.compile(r"story (\d+): (.+)", regex.DOTALL)
 
 
-def merge_notes(notes: Sequence[str]) -> list[str]:
-    """Each distinct note once, as HTML, in the order first given.
-
-    The digest adds one note per event (a left-out point, a story's fallback), so the same
-    line can come many times: notes whose text after `story N: ` is the same become one
-    (`stories 2, 4: ...`, each number a link to its story), and a note given more often
-    than it names stories says how often (`(6 times)`).
-    """
+def note_groups(notes: Sequence[str]) -> list[tuple[list[int], str, int]]:
+    """Each distinct note once, in the order first given: (the stories it concerns, its
+    text, how often it was given). The digest adds one note per event (a left-out point, a
+    story's fallback), so the same line can come many times; notes whose text after
+    `story N: ` is the same are one group. A note about no story has no numbers."""
     merged: dict[tuple[bool, str], list[int]] = {}  # (a story note, its text): story numbers
     for note in notes:
         match = _STORY_NOTE.fullmatch(note)
         key = (True, match[2]) if match else (False, note)
         merged.setdefault(key, []).append(int(match[1]) if match else 0)
-    out = []
-    for (about_stories, text), numbers in merged.items():
-        line = _n(text)
-        if about_stories:
-            stories = sorted(set(numbers))
-            links = ", ".join(f'<a href="#story-{k}">{k}</a>' for k in stories)
-            line = f"{'story' if len(stories) == 1 else 'stories'} {links}: {line}"
-            repeats = len(numbers) > len(stories)
-        else:
-            repeats = len(numbers) > 1
-        out.append(line + (f" ({len(numbers)} times)" if repeats else ""))
-    return out
+    return [
+        (sorted(set(numbers)) if about_stories else [], text, len(numbers))
+        for (about_stories, text), numbers in merged.items()
+    ]
+
+
+def note_line(stories: list[int], text: str, count: int, link: Callable[[int], str]) -> str:
+    """One group of `note_groups` as a line: `stories 2, 4: text`, and `(6 times)` when it
+    was given more often than it names stories; ``link`` writes a story's number."""
+    line = text
+    if stories:
+        numbers = ", ".join(link(k) for k in stories)
+        line = f"{'story' if len(stories) == 1 else 'stories'} {numbers}: {text}"
+    return line + (f" ({count} times)" if count > max(len(stories), 1) else "")
+
+
+def merge_notes(notes: Sequence[str]) -> list[str]:
+    """Each distinct note once, as HTML (`note_groups`), each story number a link."""
+    return [
+        note_line(stories, _n(text), count, lambda k: f'<a href="#story-{k}">{k}</a>')
+        for stories, text, count in note_groups(notes)
+    ]
 
 
 def model_name(model: str) -> str:

@@ -148,6 +148,18 @@ def test_the_digest_says_a_repeated_note_once() -> None:
     assert page.count("a point was left out") == 1 and "(6 times)" in page
 
 
+def test_the_markdown_says_a_repeated_note_once_and_names_models_short() -> None:
+    from summarizer.render import to_markdown
+
+    notes = ["story 1: a point was left out (empty output)"] * 6 + ["story 2: fell back"]
+    a = english()
+    a.translation_model = LONG_MODEL
+    text = to_markdown(result([a], notes, stories=2))
+    assert text.count("a point was left out") == 1 and "(6 times)" in text
+    assert "> Note: story 2: fell back" in text
+    assert "opus-mt-tc-big-fa-en" in text and LONG_MODEL not in text.split("# Articles")[0]
+
+
 def test_an_articles_repeated_warning_is_said_once() -> None:
     a = english()
     a.warnings = ["3 sentence(s) split"] * 3
