@@ -12,10 +12,17 @@ server is escaped for the Markdown status line: shown as text, never as a link o
 The page reads only what a user uploads, binds to loopback unless told otherwise, and opens
 no public link unless asked. Served to others (another host, or --share), it fetches no
 private, loopback or link-local address unless started with --allow-private-urls.
+
+Cancel (or the tab closing, which Gradio reports as the session's unload) stops the
+session's Add and Run: fetching stops before its next page and the models' work before its
+next step, in a thread of its own that gives the model slot back; the page is answered at
+once, keeping the article list and clearing the previous report. A language typed into the
+list is checked as the CLI's --lang is, and one the server cannot use reverts at once.
 """
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import html
 import ipaddress
@@ -25,6 +32,7 @@ import re
 import tempfile
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,7 +42,7 @@ from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from .config import LANG_CODE, ConfigError
+from .config import ConfigError
 from .fetch import Fetcher, FetchSettings, is_web_address
 from .formats import UPLOAD_SUFFIXES, fetch_page, read_upload, split_pasted
 from .language import detect, language_name
@@ -76,8 +84,26 @@ WAIT_POLL = 0.25  # seconds between looks at the Cancel button while waiting for
 # a link, image, emphasis, code, LaTeX, table or HTML is escaped, and so are bare addresses,
 # which GFM would make links (scheme://, www., name@host); '_' inside a word starts nothing.
 MARKDOWN_SPECIAL = re.compile(r"(?i)[\\`*~\[\]|$@]|(?<![^\W_])_|_(?![^\W_])|:(?=//)|(?<=www)\.")
+CANCELLED = (
+    "Cancelled: the run stopped before it finished. The article list is kept and the "
+    "previous report cleared; press Run to start again."
+)
+NOT_RUNNING = "Nothing to cancel: no run or fetch of this page is in progress."
+# The page's own styles (Gradio's launch(css=)): each paragraph of the paste box takes the
+# direction of its first letter, as dir=auto would per paragraph (a Hebrew or Arabic
+# article reads right to left, an English one beside it left to right); a long unbroken
+# token (a URL, an id) wraps inside the report's cards instead of running past them; and
+# the status line under Run, where the one progress bar is drawn, has room for it: the
+# previous status hidden under it, Gradio's step count below the bar, not over it.
 PAGE_CSS = """
-#paste textarea, .sr-report td, .sr-report p { unicode-bidi: plaintext; }
+#paste textarea, #urls textarea { unicode-bidi: plaintext; text-align: start; }
+.sr-report td, .sr-report p { unicode-bidi: plaintext; }
+#report .sr-report, #report .sr-report * { overflow-wrap: anywhere; }
+#report .sr-report th { overflow-wrap: normal; }
+#status { min-height: 6.5rem; }
+#status .pending .prose { visibility: hidden; }
+#status > [data-testid="status-tracker"] { top: 0; bottom: 0; height: auto; }
+#status .progress-text { top: auto; bottom: 0; transform: none; }
 """
 Row = list[Any]
 
@@ -132,6 +158,11 @@ class FetchSlots:
                     if self._held[session] <= 0:
                         del self._held[session]
 
+    def busy(self) -> bool:
+        """Whether any request holds a slot."""
+        with self._lock:
+            return bool(self._held)
+
 
 class WebApp:
     """The page's handlers: plain functions of plain values, shared by the UI and its API."""
@@ -157,8 +188,49 @@ class WebApp:
         self.fetch_budget = FETCH_BUDGET  # seconds one request may start fetching for
         self.fetching = FetchSlots()
         self.upload_root: Path | None = None  # set by build(): only files under it are read
-        self._cancel: dict[str, threading.Event] = {}
+        # per session, an event for each of its Add and Run requests in progress: Cancel
+        # (or the tab closing) sets them; one per request, so that a new run never clears
+        # the cancel of an old one still finishing its step
+        self._requests: dict[str, set[threading.Event]] = {}
+        self._requests_lock = threading.Lock()
         self._models = threading.Lock()  # the model slot: one run on the models at a time
+
+    @contextmanager
+    def _request(self, session: str) -> Iterator[threading.Event]:
+        """An event that `cancel` sets for this request of ``session``, while it lasts."""
+        event = threading.Event()
+        with self._requests_lock:
+            self._requests.setdefault(session, set()).add(event)
+        try:
+            yield event
+        finally:
+            with self._requests_lock:
+                events = self._requests.get(session, set())
+                events.discard(event)
+                if not events:
+                    self._requests.pop(session, None)
+
+    def cancel(self, request: Any = None) -> bool:
+        """Stop the session's Add and Run requests: fetching before its next page, the
+        models' work before its next step. False when none is in progress."""
+        with self._requests_lock:
+            events = list(self._requests.get(_session(request), ()))
+        for event in events:
+            event.set()
+        return bool(events)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Whether, within ``timeout`` seconds, no run holds the model slot and no request
+        a fetch slot (a cancelled run's work ends at its next step, after its page is
+        answered)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if not self.fetching.busy() and self._models.acquire(timeout=WAIT_POLL):
+                self._models.release()
+                if not self.fetching.busy():
+                    return True
+            time.sleep(0.05)
+        return False
 
     # --- adding articles -------------------------------------------------------------
 
@@ -173,9 +245,10 @@ class WebApp:
         """Parse pasted text, fetch web addresses and read uploads into the article list,
         detecting each language; addresses not fetched now stay in their box."""
         session = _session(request)
-        articles, added, problems, left = self._add(
-            paste, urls, files, list(articles or []), session
-        )
+        with self._request(session) as cancel:
+            articles, added, problems, left = self._add(
+                paste, urls, files, list(articles or []), session, cancel
+            )
         if not added and not problems:
             problems.append(NOTHING)
         status = f"{added} article(s) added, {len(articles)} in the list." if added else ""
@@ -188,13 +261,14 @@ class WebApp:
         files: list[str] | None,
         articles: list[Entry],
         session: str,
+        cancel: threading.Event | None = None,
     ) -> tuple[list[Entry], int, list[str], list[str]]:
         """The list with what fits of the new articles (limits.max_articles, then max_chars),
         problems, and the addresses left to fetch later. Languages are detected only for
         the articles kept: 10,000 pasted ones cost no more than the 100 that fit."""
         limits = self.limits
         room = max(limits.max_articles - len(articles), 0)
-        new, problems, unfetched, left = self._read(paste, urls, files, room, session)
+        new, problems, unfetched, left = self._read(paste, urls, files, room, session, cancel)
         over = max(len(new) - room, 0) + unfetched
         if over:
             problems.append(
@@ -222,6 +296,7 @@ class WebApp:
         files: list[str] | None,
         room: int,
         session: str,
+        cancel: threading.Event | None = None,
     ) -> tuple[list[Document], list[str], int, list[str]]:
         """Pasted, uploaded and fetched articles, problems, how many addresses were not
         fetched for want of room (past ``room`` articles none are: each one is a download),
@@ -252,13 +327,16 @@ class WebApp:
             problems += bad
         lines = [u.strip() for u in (urls or "").splitlines() if u.strip()]
         wanted = max(room - len(docs), 0)
-        fetched, bad, left = self._fetch(lines[:wanted], session)
+        fetched, bad, left = self._fetch(lines[:wanted], session, cancel)
         return docs + fetched, problems + bad, len(lines[wanted:]), left
 
-    def _fetch(self, urls: list[str], session: str) -> tuple[list[Document], list[str], list[str]]:
+    def _fetch(
+        self, urls: list[str], session: str, cancel: threading.Event | None = None
+    ) -> tuple[list[Document], list[str], list[str]]:
         """Each web address's article, through one polite session in one of the fetch slots;
         problems in one line, and the addresses left for later: all of them when no slot is
-        free for ``session``, those past the request's fetch budget otherwise."""
+        free for ``session``, those past the request's fetch budget, or after a cancel,
+        otherwise."""
         docs: list[Document] = []
         problems: list[str] = []
         web = []
@@ -279,6 +357,12 @@ class WebApp:
             end = time.monotonic() + self.fetch_budget
             with Fetcher(dataclasses.replace(self.fetch, max_bytes=cap)) as fetcher:
                 for number, url in enumerate(web):
+                    if cancel is not None and cancel.is_set():
+                        left = web[number:]
+                        problems.append(
+                            f"{len(left)} web address(es) not fetched: cancelled; add them again"
+                        )
+                        return docs, problems, left
                     if time.monotonic() >= end:
                         left = web[number:]
                         problems.append(
@@ -320,20 +404,57 @@ class WebApp:
         progress: Any = None,
     ) -> tuple[list[Entry], list[Row], str, str, dict | None, list[str] | None, str, str, None]:
         """Add anything still pending (fetching outside the model slot), apply language
-        overrides, wait for the model slot, run, and render."""
+        overrides, wait for the model slot, run, and render. Cancelled (`cancel`), it
+        answers at once with the list kept and no report; the models' work stops at its
+        next step."""
         session = _session(request)
-        articles, problems = _apply_overrides(list(articles or []), rows)
-        articles, _, pending, left = self._add(paste, urls, files, articles, session)
+        with self._request(session) as cancel:
+            return self._run(
+                articles, rows, paste, urls, files, engine, brief_words, digest_words,
+                brief_model, digest_model, story_threshold, strict, translate_only, lang,
+                session, cancel, progress,
+            )  # fmt: skip
+
+    def _run(
+        self,
+        articles: list[Entry] | None,
+        rows: Any,
+        paste: str | None,
+        urls: str | None,
+        files: list[str] | None,
+        engine: str | None,
+        brief_words: float | None,
+        digest_words: float | None,
+        brief_model: str | None,
+        digest_model: str | None,
+        story_threshold: float | None,
+        strict: bool,
+        translate_only: bool,
+        lang: str | None,
+        session: str,
+        cancel: threading.Event,
+        progress: Any,
+    ) -> tuple[list[Entry], list[Row], str, str, dict | None, list[str] | None, str, str, None]:
+        articles, problems = self._overrides(list(articles or []), rows)
+        articles, _, pending, left = self._add(paste, urls, files, articles, session, cancel)
         problems += pending
         urls_left = "\n".join(left)
         rows_out = _rows(articles)
-        lang = (lang or "").strip().lower() or None
-        if lang and not LANG_CODE.match(lang):
-            problems.append(f"'{lang}' is not a language code (ISO 639-1, e.g. ar); detecting")
-            lang = None
-        if not articles:
-            status = _status("", [*problems, NOTHING])
+
+        def stopped(status: str) -> tuple:
             return articles, rows_out, status, "", None, None, "", urls_left, None
+
+        given = (lang or "").strip()
+        lang = self.language(given) if given else None
+        if given and lang is None:
+            problems.append(
+                f"'{given}' is not a language this server can use; detecting each "
+                f"article's language instead ({self.valid_languages()})"
+            )
+        if cancel.is_set():
+            return stopped(_status(CANCELLED, problems))
+        if not articles:
+            return stopped(_status("", [*problems, NOTHING]))
         options = Options(
             brief_words=_int(brief_words),
             digest_words=_int(digest_words),
@@ -345,36 +466,22 @@ class WebApp:
             translate_only=bool(translate_only),
             lang=lang,
         )
-        cancel = self._cancel.setdefault(session, threading.Event())
-        cancel.clear()
-
-        def on_progress(stage: str, done: int, total: int) -> None:
-            if cancel.is_set():
-                raise Cancelled
-            if progress is not None:
-                progress((done, total) if total else None, desc=stage)
-
-        def stopped(status: str) -> tuple:
-            return articles, rows_out, status, "", None, None, "", urls_left, None
-
         waiting = False
         while not self._models.acquire(timeout=WAIT_POLL):  # another run is on the models
             if cancel.is_set():
-                return stopped("Cancelled.")
+                return stopped(_status(CANCELLED, problems))
             if not waiting and progress is not None:
                 progress(None, desc="waiting for the run before this one")
             waiting = True
         try:
-            result = self.summarizer.run([_document(a) for a in articles], options, on_progress)
-        except Cancelled:
-            return stopped("Cancelled.")
+            result = self._on_models([_document(a) for a in articles], options, cancel, progress)
         except ConfigError as exc:
-            return stopped(_status("", [str(exc)]))
+            return stopped(_status("", [*problems, str(exc)]))
         except Exception as exc:  # the server keeps serving; the user gets one line
             logger.exception("run failed")
-            return stopped(_status("", [f"the run failed: {exc}"]))
-        finally:
-            self._models.release()
+            return stopped(_status("", [*problems, f"the run failed: {exc}"]))
+        if result is None:
+            return stopped(_status(CANCELLED, problems))
         result.failed[:0] = [Failure("upload", p) for p in problems]
         done = f"{len(result.articles)} article(s) processed"
         if result.digest.faithfulness.checked:
@@ -400,10 +507,108 @@ class WebApp:
             None,
         )
 
-    def cancel(self, request: Any = None) -> str:
-        """Stop the session's run at its next step (or while it waits for the models)."""
-        self._cancel.setdefault(_session(request), threading.Event()).set()
-        return "Cancelling..."
+    def _on_models(
+        self, docs: list[Document], options: Options, cancel: threading.Event, progress: Any
+    ) -> Result | None:
+        """Run ``docs`` on the models, whose slot the caller holds and this gives back; None
+        as soon as ``cancel`` is set. The work runs in a thread of its own (with the caller's
+        context, so that Gradio's progress reaches the page) that stops at its next step and
+        then gives the slot back: a long step (loading a model) never keeps the page waiting
+        for its answer."""
+        outcome: dict[str, Any] = {}
+        finished = threading.Event()
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if cancel.is_set():
+                raise Cancelled
+            if progress is not None:
+                progress((done, total) if total else None, desc=stage)
+
+        def work() -> None:
+            try:
+                outcome["result"] = self.summarizer.run(docs, options, on_progress)
+            except Cancelled:
+                logger.info("run cancelled; the model slot is free")
+            except Exception as exc:  # raised again in the request's thread
+                outcome["error"] = exc
+            finally:
+                self._models.release()
+                finished.set()
+
+        context = contextvars.copy_context()
+        worker = threading.Thread(target=context.run, args=(work,), name="webui-run", daemon=True)
+        worker.start()
+        while not finished.wait(WAIT_POLL):
+            if cancel.is_set():
+                return None
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome.get("result")
+
+    # --- languages -------------------------------------------------------------------
+
+    def language(self, given: str) -> str | None:
+        """``given`` (a cell of the list, the every-article box) as the code a run uses
+        (``DE``, ``german`` -> ``de``), by the check the CLI's --lang gets
+        (`Summarizer.check_lang`): None for what is no language, or one that no route of
+        models.yaml takes."""
+        try:
+            return self.summarizer.check_lang(given)
+        except ConfigError:
+            return None
+
+    def valid_languages(self) -> str:
+        """The codes this server takes, in words for a status line."""
+        routes = self.config.routes
+        codes = sorted({c for c in routes if c != "*"} | {self.config.target})
+        text = "valid: " + ", ".join(codes)
+        if "*" in routes:
+            text += ", or any other ISO 639-1 code (e.g. it, ru, zh)"
+        return text
+
+    def languages(
+        self, articles: list[Entry] | None, rows: Any
+    ) -> tuple[list[Entry], list[Row], str]:
+        """Apply the language codes typed into the list now: a status line saying what
+        the next run will do, and one the server cannot use reverts at once to the
+        article's language, with a line saying why and which codes it takes."""
+        changed: list[str] = []
+        articles, problems = self._overrides(list(articles or []), rows, changed)
+        return articles, _rows(articles), _status("; ".join(changed), problems)
+
+    def _overrides(
+        self, articles: list[Entry], rows: Any, changed: list[str] | None = None
+    ) -> tuple[list[Entry], list[str]]:
+        """Language codes the user typed into the list become the articles' languages (and
+        a line each in ``changed``); one the server cannot use is a problem naming the row
+        and the valid codes, and the article keeps its language. Rows are matched by their
+        number (the # column)."""
+        changed = [] if changed is None else changed
+        values = rows.values.tolist() if hasattr(rows, "values") else list(rows or [])
+        problems = []
+        for position, row in enumerate(values):
+            number = _row_number(row, position, len(articles))
+            if number is None:
+                continue
+            entry = articles[number - 1]
+            code = str(row[2] if len(row) > 2 and row[2] is not None else "").strip()
+            if code == entry.lang:
+                continue
+            row_name = f"row {number} ({entry.doc.source})"
+            if not code:  # cleared: detection decides
+                entry.doc.lang = None
+                changed.append(f"{row_name} runs as detected: {_named(entry.lang)}")
+                continue
+            known = self.language(code)
+            if known is None:
+                problems.append(
+                    f"{row_name}: '{code}' is not a language this server can use; kept "
+                    f"{_named(entry.lang)}; {self.valid_languages()}"
+                )
+                continue
+            entry.doc.lang = known
+            changed.append(f"{row_name} runs as {_named(known)}")
+        return articles, problems
 
     def _downloads(self, result: Result) -> list[str]:
         folder = Path(tempfile.mkdtemp(prefix="summarizer-"))
@@ -419,7 +624,8 @@ class WebApp:
     def build(self) -> Any:
         """The Gradio Blocks of the page, with its queue: model work has one slot (a lock in
         `run`), and Add and Run are let in several at a time, so that a user's slow pages
-        never keep the others' requests waiting (see FetchSlots)."""
+        never keep the others' requests waiting (see FetchSlots). Progress is drawn once,
+        on the status line under Run; the downloads and the JSON appear with a result."""
         import gradio as gr
 
         summarizers = sorted(n for n, m in self.config.models.items() if m.task == "summarization")
@@ -455,15 +661,22 @@ class WebApp:
                     with gr.Row():
                         add_btn = gr.Button("Add to list", elem_id="add")
                         clear_btn = gr.Button("Clear list", elem_id="clear")
-                    table = gr.Dataframe(
-                        headers=HEADERS,
-                        datatype=["number", "str", "str", "str", "number"],
-                        type="array",
-                        interactive=True,
-                        static_columns=[0, 1, 3, 4],
-                        label="Articles (edit a language code to override detection)",
-                        elem_id="articles",
-                    )
+                    with warnings.catch_warnings():
+                        # (n, "fixed"): no row or column can be added or deleted in the page
+                        # (no "+" button, no such cell menu), the only way Gradio 6 has; it
+                        # warns that row_count's tuple will change
+                        warnings.simplefilter("ignore", DeprecationWarning)
+                        table = gr.Dataframe(
+                            headers=HEADERS,
+                            datatype=["number", "str", "str", "str", "number"],
+                            type="array",
+                            interactive=True,
+                            static_columns=[0, 1, 3, 4],
+                            row_count=(0, "fixed"),
+                            column_count=(len(HEADERS), "fixed"),
+                            label="Articles (edit a language code to override detection)",
+                            elem_id="article-list",  # the report has a section "articles"
+                        )
                 with gr.Column(scale=2):
                     engine = gr.Radio(
                         ["abstractive", "extractive"],
@@ -493,14 +706,18 @@ class WebApp:
                     lang = gr.Textbox(
                         label="Language of every article (ISO code; blank: detect each)",
                         max_lines=1,
+                        elem_id="lang",
                     )
                     with gr.Row():
                         run_btn = gr.Button("Run", variant="primary", elem_id="run")
                         cancel_btn = gr.Button("Cancel", elem_id="cancel")
-            status = gr.Markdown(elem_id="status", latex_delimiters=[])  # see _status
+                    # the page's one progress bar is drawn here (show_progress_on below)
+                    status = gr.Markdown(elem_id="status", latex_delimiters=[])  # see _status
             report = gr.HTML(elem_id="report")
-            downloads = gr.File(label="Download (Markdown, JSON, HTML report)", elem_id="downloads")
-            with gr.Accordion("JSON", open=False):
+            downloads = gr.File(
+                label="Download (Markdown, JSON, HTML report)", elem_id="downloads", visible=False
+            )
+            with gr.Accordion("JSON", open=False, visible=False, elem_id="json") as json_panel:
                 raw = gr.JSON(label="Result")
 
             # Gradio injects the session and a progress bar into parameters annotated
@@ -516,9 +733,27 @@ class WebApp:
                 api_name="add",
                 concurrency_limit=ADD_SLOTS,
                 concurrency_id="add",
+                show_progress_on=status,
             )
             clear_btn.click(
-                lambda: ([], _rows([]), ""), None, [articles, table, status], api_name=False
+                lambda: ([], _rows([]), ""),
+                None,
+                [articles, table, status],
+                api_name=False,
+                show_progress="hidden",
+            )
+
+            def languages(articles, rows):
+                articles, rows, status = self.languages(articles, rows)
+                return articles, rows, status or gr.skip()  # no language changed: nothing to say
+
+            table.input(
+                languages,
+                [articles, table],
+                [articles, table, status],
+                api_name=False,
+                queue=False,
+                show_progress="hidden",
             )
 
             def run(articles, rows, paste, urls, files, engine, brief_words, digest_words,
@@ -530,11 +765,21 @@ class WebApp:
                     progress,
                 )  # fmt: skip
 
+            def results_shown(data):  # the downloads and the JSON show with a result only
+                return gr.update(visible=data is not None), gr.update(visible=data is not None)
+
             def cancel(request=None):
-                return self.cancel(request)
+                # a running request answers "Cancelled" itself: saying "Cancelling..." here
+                # could arrive after it and stay on the page
+                return gr.skip() if self.cancel(request) else NOT_RUNNING
+
+            def closed(request=None):  # the tab closed or reloaded: stop what it started
+                if self.cancel(request):
+                    logger.info("a page closed during its run: cancelled")
 
             run.__annotations__ = cancel.__annotations__ = {"request": gr.Request}
-            run_event = run_btn.click(
+            closed.__annotations__ = {"request": gr.Request}
+            run_btn.click(
                 run,
                 [articles, table, paste, urls, files, engine, brief_words, digest_words,
                  brief_model, digest_model, threshold, strict, translate_only, lang],
@@ -542,9 +787,43 @@ class WebApp:
                 api_name="run",
                 concurrency_limit=RUN_SLOTS,
                 concurrency_id="run",
+                show_progress_on=status,
+            ).then(  # in the page only: the API's outputs stay plain values
+                results_shown, raw, [downloads, json_panel], api_name=False, queue=False,
+                show_progress="hidden",
             )  # fmt: skip
-            cancel_btn.click(cancel, None, status, cancels=[run_event], queue=False, api_name=False)
+            cancel_btn.click(
+                cancel, None, status, queue=False, api_name=False, show_progress="hidden"
+            )
+            demo.unload(closed)
         demo.queue(default_concurrency_limit=1, max_size=QUEUE_SIZE)
+        return demo
+
+    def launch(self, host: str, port: int, share: bool, block: bool) -> Any:
+        """Build the page and serve it; log where, and how to share it (our --share, not
+        Gradio's own hint about launch(), which `quiet` keeps out)."""
+        demo = self.build()
+        demo.launch(
+            server_name=host,
+            server_port=port,
+            share=share,
+            max_file_size=f"{self.limits.max_upload_mb}mb",
+            prevent_thread_lock=True,
+            ssr_mode=False,
+            show_error=False,
+            quiet=True,
+            css=PAGE_CSS,
+        )
+        logger.info("the web UI is on %s", demo.local_url)
+        if share:
+            if demo.share_url:
+                logger.info("public link: %s (anyone with it can use the UI)", demo.share_url)
+            else:
+                logger.warning("no public link could be made (see above); serving locally only")
+        else:
+            logger.info("to share a public link, start it with --share")
+        if block:
+            demo.block_thread()
         return demo
 
 
@@ -572,23 +851,11 @@ def serve(
         ) from None
     local = is_loopback(host) and not share
     app = WebApp(config, device, store, allow_private_urls=allow_private_urls or local)
-    demo = app.build()
     if not is_loopback(host):
         logger.warning("serving on %s: anyone who can reach this machine can use the UI", host)
     if not app.fetch.allow_private:
         logger.info("web addresses on private networks are refused (--allow-private-urls)")
-    demo.launch(
-        server_name=host,
-        server_port=port,
-        share=share,
-        max_file_size=f"{app.limits.max_upload_mb}mb",
-        prevent_thread_lock=not block,
-        ssr_mode=False,
-        show_error=False,
-        quiet=not block,
-        css=PAGE_CSS,
-    )
-    return demo
+    return app.launch(host, port, share, block)
 
 
 def is_loopback(host: str) -> bool:
@@ -613,25 +880,19 @@ def _rows(articles: list[Entry]) -> list[Row]:
     ]
 
 
-def _apply_overrides(articles: list[Entry], rows: Any) -> tuple[list[Entry], list[str]]:
-    """Language codes the user typed into the table become the articles' languages."""
-    values = rows.values.tolist() if hasattr(rows, "values") else list(rows or [])
-    problems = []
-    for entry, row in zip(articles, values, strict=False):
-        code = str(row[2] if len(row) > 2 and row[2] is not None else "").strip().lower()
-        if code == entry.lang:
-            continue
-        if not code:  # cleared: detection decides
-            entry.doc.lang = None
-            continue
-        if not LANG_CODE.match(code):
-            problems.append(
-                f"{entry.doc.source}: '{code}' is not a language code (ISO 639-1, e.g. ar); "
-                f"kept {language_name(entry.detected)}"
-            )
-            continue
-        entry.doc.lang = code
-    return articles, problems
+def _row_number(row: Any, position: int, count: int) -> int | None:
+    """The article number (1-based) a row of the list stands for: its # cell, else its
+    position; None for a row that stands for no article."""
+    try:
+        number = int(row[0])
+    except (TypeError, ValueError, IndexError):
+        number = position + 1
+    return number if 1 <= number <= count else None
+
+
+def _named(lang: str) -> str:
+    """A language as the status line names it: "German (de)"."""
+    return f"{language_name(lang)} ({lang})" if lang else "no language (none detected)"
 
 
 def _document(entry: Entry) -> Document:

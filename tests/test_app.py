@@ -115,6 +115,36 @@ def test_language_for_every_article_and_translation_only(client) -> None:
     assert out[3]["options"]["lang"] == "fa" and out[3]["options"]["translate_only"] is True
 
 
+def test_unknown_language_codes_are_refused_as_the_cli_refuses_them(client) -> None:
+    """A cell of the list or the every-article box holding no language the server can use
+    is a status line naming the row and the valid codes; the article keeps its detected
+    language (the report never says "Original (zz)"), and codes are read as --lang is."""
+    pasted = "\n---\n".join(
+        (EXAMPLES / name).read_text(encoding="utf-8")
+        for name in ("de_wasserkonferenz.txt", "en_desalination.txt")
+    )
+    rows = client.predict(pasted, "", [], api_name="/add")[0]["data"]
+    rows[0][2], rows[1][2] = "zz", "German"
+    out = client.predict(
+        *run_args(rows={"headers": HEADERS, "data": rows}, engine="extractive", lang="zz"),
+        api_name="/run",
+    )
+    table, status, report, data = out[:4]
+    assert [row[2] for row in table["data"]] == ["de", "de"]  # zz reverted, German read
+    assert [a["language"] for a in data["articles"]] == ["de", "de"]
+    assert "Original (zz)" not in report and 'lang="zz"' not in report
+    assert (
+        "- **Problem:** row 1 (pasted-1): 'zz' is not a language this server can use; kept "
+        "German (de); valid: ar, de, en, fa, he, or any other ISO 639-1 code (e.g. it, ru, zh)"
+    ) in shown(status).splitlines()
+    assert (
+        "- **Problem:** 'zz' is not a language this server can use; detecting each article's "
+        "language instead (valid: ar, de, en, fa, he, or any other ISO 639-1 code (e.g. it, "
+        "ru, zh))"
+    ) in shown(status).splitlines()
+    assert data["options"]["lang"] is None
+
+
 def test_unknown_model_is_refused_with_the_choices(client) -> None:
     from gradio_client.exceptions import AppError
 
@@ -204,8 +234,11 @@ def test_cancel_stops_the_run_between_steps(summarizer) -> None:
     paste = (EXAMPLES / "de_wasserkonferenz.txt").read_text(encoding="utf-8")
     out = app.run([], [], paste, "", None, "abstractive", 20, 30, None, None, 0, False, False,
                   "", None, progress)  # fmt: skip
-    assert out[2] == "Cancelled."
-    assert len(stages) == 3 and out[4] is None
+    assert out[2].startswith("Cancelled: the run stopped before it finished.")
+    assert [a.doc.source for a in out[0]] == ["pasted"] and out[3] == "" and out[4] is None
+    assert app.wait_idle(10)  # the run's thread stopped at its next step and gave back the slot
+    assert len(stages) == 3
+    assert app.cancel(None) is False  # nothing left to cancel
 
 
 def test_server_serves_no_arbitrary_files(server: str, tiny_config: Path) -> None:
@@ -329,8 +362,7 @@ def test_no_public_link_unless_asked(server: str, tiny_config: Path, monkeypatch
     launched: list[tuple[webui.WebApp, dict]] = []
 
     class Demo:
-        def queue(self, **kwargs):
-            pass
+        local_url, share_url = "http://127.0.0.1:7860/", None
 
         def launch(self, **kwargs):
             launched.append((app, kwargs))
@@ -578,7 +610,7 @@ def test_browser_shows_hostile_markup_as_text(server: str, tmp_path: Path) -> No
             page.locator("#files").get_by_label("hostile.jsonl").first.wait_for(timeout=60_000)
             page.locator("#add").click()
             page.locator("#status").get_by_text("2 article(s) added").wait_for(timeout=60_000)
-            table = page.locator("#articles").inner_text()
+            table = page.locator("#article-list").inner_text()
             assert HOSTILE_RECORD["url"] in table
             page.get_by_label("Extractive", exact=False).first.check()
             page.locator("#run").click()
@@ -588,7 +620,7 @@ def test_browser_shows_hostile_markup_as_text(server: str, tmp_path: Path) -> No
             assert '<img src=x onerror="window.pwned=2">' in report
             assert "<script>window.pwned=4</script>Neue Brücke" in report
             assert page.evaluate("typeof window.pwned") == "undefined"
-            assert page.locator("img[src='x'], #report script, #articles script").count() == 0
+            assert page.locator("img[src='x'], #report script, #article-list script").count() == 0
             assert page.locator("[onerror], [onmouseover]").count() == 0
             assert not page.evaluate(
                 "[...document.scripts].some(s => s.textContent.includes('pwned'))"
