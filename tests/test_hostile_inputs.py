@@ -483,6 +483,9 @@ def test_summarize_and_batch_pass_their_outputs(
         def __init__(self, *args: object, **kwargs: object) -> None:
             self.store = object()
 
+        def check_options(self, options: Options) -> None:
+            pass
+
         def run(self, sources: list[str], options: Options) -> Result:
             seen.append([Path(s).relative_to(folder).as_posix() for s in sources])
             return _our_digest()
@@ -504,7 +507,8 @@ def test_summarize_and_batch_pass_their_outputs(
 
     fake = SimpleNamespace(
         store=object(),
-        stages=lambda *a: SimpleNamespace(engines=()),
+        check_options=lambda options: None,
+        stages=lambda *a: SimpleNamespace(engines=(), errors={}),
         stories_embedder=lambda engines: (None, None),
         similarity=lambda *a: None,
     )
