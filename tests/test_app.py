@@ -58,6 +58,7 @@ def test_server_binds_to_loopback_only(server: str) -> None:
     assert server.startswith("http://127.0.0.1:")
 
 
+@pytest.mark.slow
 def test_api_runs_three_uploaded_articles(client) -> None:
     from gradio_client import handle_file
 
@@ -331,6 +332,7 @@ def test_api_reads_no_file_that_was_not_uploaded(server: str, secret_file: Path,
         assert "root:" not in payload and SECRET not in payload and "Traceback" not in payload
 
 
+@pytest.mark.slow
 def test_handlers_read_only_files_under_the_upload_folder(summarizer, secret_file) -> None:
     """Our own check behind Gradio's: a path from anywhere else is named, never read."""
     from summarizer.webui import WebApp

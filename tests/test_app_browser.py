@@ -22,6 +22,7 @@ import pytest
 from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, EXAMPLES
 
 pytest.importorskip("gradio", reason="the web UI needs the ui extra: pip install -e '.[ui]'")
+pytestmark = pytest.mark.slow  # a browser on a served page: left out of the quick run
 
 SLOW_STEP = 3.0  # seconds each step of a run to cancel takes: longer than Cancel may
 CANCEL_WITHIN = 5.0  # seconds from Cancel to the page saying so (the issue saw 23 s of none)

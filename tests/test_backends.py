@@ -59,6 +59,7 @@ def ct2_dir(tmp_path_factory: pytest.TempPathFactory, tiny_dir: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_both_backends_give_the_same_json_structure(tiny_config: Path) -> None:
     from summarizer import Summarizer
 

@@ -117,6 +117,7 @@ def test_sigterm_handler_is_restored_after_a_batch(tiny_config: Path, tmp_path: 
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
 
 
+@pytest.mark.slow
 def test_second_batch_on_the_same_store_is_refused(tiny_config: Path, tmp_path: Path) -> None:
     files = [str(EXAMPLES / "de_wasserkonferenz.txt"), str(EXAMPLES / "en_desalination.txt")]
     store = tmp_path / "store.sqlite"

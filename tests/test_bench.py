@@ -35,6 +35,7 @@ def test_bench_quick_writes_every_figure(tiny_dir: Path, tmp_path: Path, capsys)
     assert "| pipeline | ctranslate2 |" in table and "x the naive loop" in table
 
 
+@pytest.mark.slow
 def test_bench_scale_runs_a_batch_and_reports_its_figures(tmp_path: Path, capsys) -> None:
     from bench.scale import main as scale
 
@@ -46,6 +47,7 @@ def test_bench_scale_runs_a_batch_and_reports_its_figures(tmp_path: Path, capsys
     assert "60 articles: " in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_bench_demo_runs_the_pipeline_on_the_examples(
     tiny_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -66,6 +66,7 @@ def flores() -> dict[str, list[str]]:
     return {n: (FLORES / f"{n}.txt").read_text(encoding="utf-8").splitlines() for n in names}
 
 
+@pytest.mark.slow
 def test_every_flores_pair_passes(flores: dict[str, list[str]]) -> None:
     english = flores["eng_Latn"]
     failed: dict[tuple[str, int], list[Problem]] = {}
@@ -162,6 +163,7 @@ def test_ordinary_repeats_are_not_loops(text: str) -> None:
     assert degenerate(text) is None
 
 
+@pytest.mark.slow
 def test_copied_source_is_untranslated(flores: dict[str, list[str]]) -> None:
     for name, code in SOURCES.items():
         for source in flores[name]:
@@ -234,6 +236,7 @@ def test_cut_output_fails(flores: dict[str, list[str]]) -> None:
     assert "length" in kinds(long)
 
 
+@pytest.mark.slow
 def test_source_script_mixed_in(flores: dict[str, list[str]]) -> None:
     english = flores["eng_Latn"]
     for name in ("heb_Hebr", "arb_Arab", "pes_Arab"):

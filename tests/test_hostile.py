@@ -369,6 +369,7 @@ def test_a_model_failing_mid_batch_fails_only_that_article(own, monkeypatch, cap
         assert all(s.translation for s in article.segments)
 
 
+@pytest.mark.slow
 def test_out_of_memory_halves_the_batch_and_loses_nothing(own, monkeypatch, caplog) -> None:
     import torch
 
@@ -641,6 +642,7 @@ def test_a_file_name_too_long_fails_that_input_alone(tmp_path) -> None:
     assert "cannot be read (File name too long); check the path" in failure["error"]
 
 
+@pytest.mark.slow
 def test_a_file_name_too_long_fails_alone_in_a_batch(tiny_config, tmp_path) -> None:
     import subprocess
 

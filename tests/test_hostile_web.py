@@ -429,6 +429,7 @@ def test_the_page_gives_fetching_its_own_slots(app) -> None:
     assert webui.SESSION_FETCHES <= 2
 
 
+@pytest.mark.slow
 def test_served_page_answers_others_while_sessions_fetch_trickles(app, server) -> None:
     """Through Gradio's queue: four sessions' Adds hang on trickling pages, holding every
     fetch slot; a fifth session still adds pasted text and runs at once."""

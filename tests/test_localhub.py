@@ -220,6 +220,7 @@ def test_missing_repo(hub: LocalHub) -> None:
         snapshot_download("org/nope")
 
 
+@pytest.mark.slow
 def test_rate_limiting_what_huggingface_hub_does(hub: LocalHub) -> None:
     hub.repo(REPO).commit(FILES)
     api = HfApi()

@@ -158,6 +158,7 @@ def test_pull_says_when_the_hub_rate_limits(
     assert any("rate-limiting this machine (HTTP 429) (it asks to wait 7 s)" in ln for ln in lines)
 
 
+@pytest.mark.slow
 def test_pull_then_the_first_run_offline_loads_exactly_that_commit(
     hub: LocalHub, published: dict[str, str], tmp_path: Path
 ) -> None:

@@ -405,6 +405,7 @@ def layout_result() -> Result:
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt install chromium)")
+@pytest.mark.slow
 def test_the_report_fits_a_1400_px_screen(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 

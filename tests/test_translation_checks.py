@@ -65,6 +65,7 @@ def test_a_flag_points_at_what_is_missing_in_the_source() -> None:
     assert SOURCE[name.source_span[0] : name.source_span[1]] == "MWP"
 
 
+@pytest.mark.slow
 def test_flores_reference_pairs_are_not_flagged_by_numbers_names_or_loops() -> None:
     """The human translations of FLORES-200 devtest (he, ar, fa, de): none is flagged by
     the number, name or degeneration checks but the known human errors (test_checks)."""
