@@ -689,7 +689,7 @@ def _models_check(args: argparse.Namespace) -> int:
 
 
 def _lang(value: str) -> str:
-    """--lang as a lower-case ISO 639-1 code (``DE``, ``german`` -> ``de``); anything else
+    """--lang as a lower-case ISO 639-1 code (``DE``, ``deu`` -> ``de``); anything else
     is a usage error naming what to give."""
     from .language import LanguageCodeError, normalize_lang
 

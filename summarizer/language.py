@@ -100,31 +100,40 @@ class LanguageCodeError(SummarizerError, ValueError):
     """A language given by a user that is no ISO 639 code or language name we know."""
 
 
-def normalize_lang(value: str) -> str:
-    """A language as a user gives it (``de``, ``DE``, ``de-AT``, ``deu``, ``German``) as its
+def normalize_lang(value: str, names: bool = False) -> str:
+    """A language code as a user gives it (``de``, ``DE``, ``de-AT``, ``deu``) as its
     lower-case ISO 639-1 code (an ISO 639-3 code without one, ``yue``, lower-cased), so that
     routes and the detector's codes match it; otherwise LanguageCodeError, one line saying
-    what to give instead (and a close name, if any)."""
+    what to give instead: a language's name (``german``) gets its code, a misspelt one the
+    closest language's code. ``names``: take a name as its language (an article's own
+    metadata says `lang: German` as often as `de`; a user's --lang is a code)."""
     given = value.strip()
     code = given.lower().replace("_", "-")
     primary = code.split("-", 1)[0]  # a locale (pt-BR, zh_Hant): its language
     primary = OLD_CODES.get(primary, primary)
     if primary in ISO_639_1:
         return primary
-    names = _language_names()
-    if code in names:
-        return names[code]
+    known = _language_names()
+    if len(code) == 3 and code in known:
+        return known[code]  # an ISO 639-3 code lingua knows (deu, fas)
     if len(code) == 3 and code.isascii() and code.isalpha():
         return code  # ISO 639-2/3 (yue, ckb): only a route that names it can take it
+    listing = "(`summarize models list` shows the languages routed to a model)"
+    if code in known and names:
+        return known[code]
+    if code in known:  # a name is not taken as a code: `german` is no code, `de` is
+        raise LanguageCodeError(
+            f"'{given}' is a language's name, not its code; give its ISO 639-1 code: "
+            f"{known[code]} {listing}"
+        )
     import difflib
 
-    words = [n for n in names if len(n) > 3]  # names only: codes are too short to guess at
+    words = [n for n in known if len(n) > 3]  # names only: codes are too short to guess at
     close = difflib.get_close_matches(code, words, n=1, cutoff=0.75) if len(code) > 3 else []
-    hint = f"; did you mean {close[0]} ({names[close[0]]})?" if close else ""
+    hint = f"; did you mean {known[close[0]]} ({close[0]})?" if close else ""
     raise LanguageCodeError(
-        f"'{given}' is not a language code or name: give an ISO 639-1 code (e.g. de, ar, fa, "
-        f"he) or an English name (german){hint} (`summarize models list` shows the languages "
-        "routed to a model)"
+        f"'{given}' is not a language code: give an ISO 639-1 code (e.g. de, ar, fa, he)"
+        f"{hint} {listing}"
     )
 
 

@@ -767,7 +767,7 @@ def _given_lang(doc: Document) -> str | None:
     if not doc.lang:
         return None
     try:
-        return normalize_lang(doc.lang)
+        return normalize_lang(doc.lang, names=True)
     except LanguageCodeError as exc:
         raise IngestError(f"{doc.source}: its lang {exc}") from None
 

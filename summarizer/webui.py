@@ -549,7 +549,7 @@ class WebApp:
 
     def language(self, given: str) -> str | None:
         """``given`` (a cell of the list, the every-article box) as the code a run uses
-        (``DE``, ``german`` -> ``de``), by the check the CLI's --lang gets
+        (``DE``, ``deu`` -> ``de``), by the check the CLI's --lang gets
         (`Summarizer.check_lang`): None for what is no language, or one that no route of
         models.yaml takes."""
         try:

@@ -125,13 +125,13 @@ def test_unknown_language_codes_are_refused_as_the_cli_refuses_them(client) -> N
         for name in ("de_wasserkonferenz.txt", "en_desalination.txt")
     )
     rows = client.predict(pasted, "", [], api_name="/add")[0]["data"]
-    rows[0][2], rows[1][2] = "zz", "German"
+    rows[0][2], rows[1][2] = "zz", "DE"
     out = client.predict(
         *run_args(rows={"headers": HEADERS, "data": rows}, engine="extractive", lang="zz"),
         api_name="/run",
     )
     table, status, report, data = out[:4]
-    assert [row[2] for row in table["data"]] == ["de", "de"]  # zz reverted, German read
+    assert [row[2] for row in table["data"]] == ["de", "de"]  # zz reverted, DE read as de
     assert [a["language"] for a in data["articles"]] == ["de", "de"]
     assert "Original (zz)" not in report and 'lang="zz"' not in report
     assert (

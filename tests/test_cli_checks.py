@@ -78,7 +78,7 @@ def config_file(tmp_path: Path, text: str) -> str:
 
 @pytest.mark.parametrize(
     ("given", "code"),
-    [("EN", "en"), ("en", "en"), ("English", "en"), ("eng", "en"), ("en-GB", "en"),
+    [("EN", "en"), ("en", "en"), ("eng", "en"), ("en-GB", "en"),
      ("en_US", "en")],
 )  # fmt: skip
 def test_lang_is_normalised_at_parse_time(capsys, given: str, code: str) -> None:
@@ -89,12 +89,22 @@ def test_lang_is_normalised_at_parse_time(capsys, given: str, code: str) -> None
     assert article["warnings"] == []  # detection agrees: nothing to say
 
 
-def test_language_names_map_to_their_code() -> None:
-    from summarizer.language import normalize_lang
+def test_codes_in_any_case_and_form_map_to_iso_639_1() -> None:
+    from summarizer.language import LanguageCodeError, normalize_lang
 
-    assert [normalize_lang(v) for v in ("german", "GERMAN", "Persian", "deu", "iw")] == [
-        "de", "de", "fa", "de", "he",
+    assert [normalize_lang(v) for v in ("DE", "de-AT", "deu", "iw", "fa_IR")] == [
+        "de", "de", "de", "he", "fa",
     ]  # fmt: skip
+    for name, code in (("german", "de"), ("Persian", "fa")):  # a name is not a code
+        with pytest.raises(LanguageCodeError, match=f"name, not its code.*: {code} "):
+            normalize_lang(name)
+
+
+def test_lang_german_exits_2_at_once_naming_the_code(capsys) -> None:
+    started = time.monotonic()
+    err = usage_error(capsys, "run", "x.txt", "--lang", "german")
+    assert time.monotonic() - started < 5  # refused before any work
+    assert "'german'" in err and "ISO 639-1 code: de" in err
 
 
 @pytest.mark.parametrize(
@@ -117,7 +127,7 @@ def test_an_unknown_lang_is_a_usage_error_for_every_subcommand(capsys, argv) -> 
 
 def test_a_misspelt_language_name_gets_the_close_one(capsys) -> None:
     err = usage_error(capsys, "run", "x.txt", "--lang", "germna")
-    assert "german (de)" in err
+    assert "did you mean de (german)?" in err
 
 
 def test_a_three_letter_code_no_route_names_is_refused_before_work(capsys, no_work: None) -> None:
