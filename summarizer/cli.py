@@ -699,24 +699,24 @@ def _lang(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _positive(value: str) -> int:
+def _whole(value: str, low: int, high: int | None, why: str) -> int:
+    """``value`` as a whole number from ``low`` to ``high`` (None: no top), else a usage
+    error saying ``why``."""
     try:
         n = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+    if n < low or (high is not None and n > high):
+        raise argparse.ArgumentTypeError(why)
     return n
+
+
+def _positive(value: str) -> int:
+    return _whole(value, 1, None, "must be 1 or more")
 
 
 def _words(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
-    if not WORDS[0] <= n <= WORDS[1]:
-        raise argparse.ArgumentTypeError(f"must be from {WORDS[0]} to {WORDS[1]} words")
-    return n
+    return _whole(value, WORDS[0], WORDS[1], f"must be from {WORDS[0]} to {WORDS[1]} words")
 
 
 def _fraction(value: str) -> float:
@@ -750,13 +750,7 @@ def _since(value: str) -> dt.datetime:
 
 
 def _port(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
-    if not 1 <= n <= 65535:
-        raise argparse.ArgumentTypeError("must be a port number from 1 to 65535")
-    return n
+    return _whole(value, 1, 65535, "must be a port number from 1 to 65535")
 
 
 class _Shown(logging.Formatter):
